@@ -1,0 +1,19 @@
+/* Binary-format handlers: the user-space `struct linux_binfmt`. One handler
+ * per file; exec.c walks them in order like search_binary_handler(). */
+#ifndef UEXEC_BINFMT_H
+#define UEXEC_BINFMT_H
+
+struct bprm;
+
+struct binfmt {
+	const char *name;
+	/* Returns -ENOEXEC for "not mine, try the next", 0 when the request
+	 * is ready (or, with bprm->interpreter_fd set, rewritten to another
+	 * file), any other -errno to stop the search. */
+	int (*load_binary)(struct bprm *b);
+};
+
+extern const struct binfmt binfmt_script;
+extern const struct binfmt binfmt_elf;
+
+#endif

@@ -1,0 +1,353 @@
+/* The exec request and its single owner-free (fs/exec.c: alloc_bprm,
+ * free_bprm, copy_strings, bprm_change_interp, remove_arg_zero). */
+#include "bprm.h"
+#include "kmem.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static KMEM_CACHE_DEFINE(bprm_cache, "bprm", struct bprm);
+
+struct bprm *bprm_alloc(const char *filename, const struct uexec_options *opt)
+{
+	struct bprm *b = kmem_cache_zalloc(&bprm_cache);
+
+	if (!b)
+		return NULL;
+	b->fd = -1;
+	b->interpreter_fd = -1;
+	b->execfd = -1;
+	b->opt = opt;
+	b->filename = kstrdup(filename);
+	if (!b->filename) {
+		kmem_cache_free(&bprm_cache, b);
+		return NULL;
+	}
+	/* As in the kernel, interp aliases filename until a handler rewrites
+	 * it; bprm_free() and bprm_change_interp() know the alias. */
+	b->interp = b->filename;
+	return b;
+}
+
+void strvec_free(struct strvec *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		kfree(sv->v[i]);
+	kfree(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+/* The one place a request's resources are released, on every path. Each
+ * field that a handler can set is released here: the kernel bug behind
+ * uexec was a field (bprm->interp) missing from this function. */
+void bprm_free(struct bprm *b)
+{
+	if (!b)
+		return;
+	vm_map_rollback(&b->vm);
+	sys_close(b->interpreter_fd);
+	sys_close(b->fd);
+	sys_close(b->execfd);
+	strvec_free(&b->argv);
+	strvec_free(&b->envp);
+	if (b->interp != b->filename)
+		kfree(b->interp);
+	kfree(b->filename);
+	kmem_cache_free(&bprm_cache, b);
+}
+
+void bprm_trace(const struct bprm *b, const struct uexec_event *ev)
+{
+	if (b->opt && b->opt->trace)
+		b->opt->trace(b->opt->trace_ctx, ev);
+}
+
+int bprm_fail(struct bprm *b, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!b->diag[0]) {
+		va_start(ap, fmt);
+		vsnprintf(b->diag, sizeof(b->diag), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+void bprm_note(const struct bprm *b, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	struct uexec_event ev = { .kind = UEXEC_EV_NOTE, .text = text, .path = b->interp };
+
+	if (!b->opt || !b->opt->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	bprm_trace(b, &ev);
+}
+
+/* --- opening the file: do_open_execat() and may_open() ------------------ */
+
+static int why_open_failed(struct bprm *b, const char *path, int err)
+{
+	switch (err) {
+	case ENOENT:
+		return bprm_fail(b, -err, "%s does not exist (or a directory on its path does not)", path);
+	case ENOTDIR:
+		return bprm_fail(b, -err, "a component of %s is not a directory", path);
+	case ELOOP:
+		return bprm_fail(b, -err, "too many symbolic links while resolving %s", path);
+	case ENAMETOOLONG:
+		return bprm_fail(b, -err, "the path %s is too long", path);
+	case EACCES:
+		/* The kernel needs only execute permission; uexec must also read
+		 * the file, so an execute-only file is the one case where uexec
+		 * refuses what the kernel runs. Tell the two apart. */
+		if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+			return bprm_fail(b, -err, "%s is executable but not readable: the kernel can run it, uexec must read it", path);
+		return bprm_fail(b, -err, "permission denied while opening %s (search permission on a directory, or no read permission)", path);
+	default:
+		return bprm_fail(b, -err, "cannot open %s: %s", path, strerror(err));
+	}
+}
+
+static const char *file_type_name(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+int bprm_open_exec(struct bprm *b, const char *path, struct stat *st)
+{
+	struct statvfs vfs;
+	struct uexec_event ev = { .kind = UEXEC_EV_OPEN, .path = path };
+	int fd, ret;
+
+	/* O_NONBLOCK: opening a FIFO must not hang before the type check
+	 * refuses it; O_NOCTTY: opening a terminal must not adopt it. */
+	fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return why_open_failed(b, path, errno);
+	if (fstat(fd, st) < 0) {
+		ret = bprm_fail(b, -errno, "cannot stat %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* may_open(): only regular files are executable, then noexec mounts,
+	 * then permission; the kernel answers EACCES to all three. */
+	if (!S_ISREG(st->st_mode)) {
+		ret = bprm_fail(b, -EACCES, "%s is %s: only regular files can be executed", path, file_type_name(st->st_mode));
+		goto fail;
+	}
+	if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) {
+		ret = bprm_fail(b, -EACCES, "%s is on a file system mounted noexec", path);
+		goto fail;
+	}
+	if (syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0) {
+		if (errno == EACCES) {
+			ret = bprm_fail(b, -EACCES, "%s has no execute permission for this user (mode %04o)",
+					path, (unsigned)(st->st_mode & 07777));
+			goto fail;
+		}
+		/* Kernels without faccessat2: ask by path, same answer. */
+		if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0) {
+			ret = bprm_fail(b, -EACCES, "%s has no execute permission for this user (mode %04o)",
+					path, (unsigned)(st->st_mode & 07777));
+			goto fail;
+		}
+	}
+	if (st->st_mode & (S_ISUID | S_ISGID))
+		bprm_note(b, "%s is set%s: uexec cannot raise privileges, it runs with the caller's credentials",
+			  path, (st->st_mode & S_ISUID) ? "uid" : "gid");
+	bprm_trace(b, &ev);
+	return fd;
+fail:
+	sys_close(fd);
+	return ret;
+}
+
+int bprm_read_buf(struct bprm *b)
+{
+	ssize_t n;
+
+	memset(b->buf, 0, sizeof(b->buf));
+	n = sys_pread_full(b->fd, b->buf, sizeof(b->buf), 0);
+	if (n < 0)
+		return bprm_fail(b, -errno, "cannot read %s: %s", b->interp, strerror(errno));
+	b->buf_len = (size_t)n;
+	return 0;
+}
+
+/* --- arguments: count(), bprm_stack_limits(), copy_strings() ------------- */
+
+static int strvec_reserve(struct strvec *sv, size_t extra)
+{
+	size_t need, cap;
+	char **v;
+
+	/* +1 for the NULL terminator the stack builder and callers rely on. */
+	if (__builtin_add_overflow(sv->n, extra + 1, &need))
+		return -E2BIG;
+	if (need <= sv->cap)
+		return 0;
+	cap = sv->cap ? sv->cap : 8;
+	while (cap < need)
+		if (__builtin_mul_overflow(cap, 2, &cap))
+			return -E2BIG;
+	if (cap > SIZE_MAX / sizeof(*v))
+		return -E2BIG;
+	v = kzalloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (sv->n)
+		memcpy(v, sv->v, sv->n * sizeof(*v));
+	kfree(sv->v);
+	sv->v = v;
+	sv->cap = cap;
+	return 0;
+}
+
+/* Charge one string against the argument space, as copy_strings() does:
+ * each at most MAX_ARG_STRLEN, all together at most arg_limit. */
+static int charge(struct bprm *b, size_t len_with_nul)
+{
+	if (len_with_nul > MAX_ARG_STRLEN)
+		return bprm_fail(b, -E2BIG, "an argument or environment string is %zu bytes, over the kernel's limit of %d",
+				 len_with_nul, MAX_ARG_STRLEN);
+	if (b->arg_bytes + len_with_nul > b->arg_limit)
+		return bprm_fail(b, -E2BIG, "arguments and environment need more than %zu bytes, the limit with this stack rlimit",
+				 b->arg_limit);
+	b->arg_bytes += len_with_nul;
+	return 0;
+}
+
+static int strvec_append(struct bprm *b, struct strvec *sv, const char *s)
+{
+	size_t len = strnlen(s, MAX_ARG_STRLEN + 1) + 1;
+	int ret = charge(b, len);
+
+	if (ret)
+		return ret;
+	ret = strvec_reserve(sv, 1);
+	if (ret)
+		return ret;
+	sv->v[sv->n] = kstrdup(s);
+	if (!sv->v[sv->n])
+		return -ENOMEM;
+	sv->n++;
+	sv->v[sv->n] = NULL;
+	return 0;
+}
+
+static size_t count_strings(char *const v[])
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int bprm_copy_args(struct bprm *b, char *const argv[], char *const envp[])
+{
+	size_t argc = count_strings(argv), envc = count_strings(envp);
+	size_t limit = BPRM_STK_LIM / 4 * 3, ptr_size;
+	struct rlimit rl;
+	int ret;
+
+	if (argc > MAX_ARG_STRINGS || envc > MAX_ARG_STRINGS)
+		return bprm_fail(b, -E2BIG, "more than %d arguments or environment strings", MAX_ARG_STRINGS);
+	/* bprm_stack_limits(): a quarter of the stack rlimit, at most 3/4 of
+	 * _STK_LIM, at least ARG_MAX, minus the pointers' own space. */
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur / 4 < limit)
+		limit = rl.rlim_cur / 4;
+	if (limit < BPRM_ARG_MAX)
+		limit = BPRM_ARG_MAX;
+	ptr_size = ((argc ? argc : 1) + envc) * sizeof(void *);
+	if (limit <= ptr_size)
+		return bprm_fail(b, -E2BIG, "%zu argument and environment pointers do not fit in %zu bytes", argc + envc, limit);
+	b->arg_limit = limit - ptr_size;
+	/* The kernel copies the filename first (AT_EXECFN), then envp, then
+	 * argv: the first string that does not fit decides the error. */
+	ret = charge(b, strlen(b->filename) + 1);
+	for (size_t i = 0; !ret && i < envc; i++)
+		ret = strvec_append(b, &b->envp, envp[i]);
+	for (size_t i = 0; !ret && i < argc; i++)
+		ret = strvec_append(b, &b->argv, argv[i]);
+	/* An empty argv gets "" so that programs reading argv[1] do not walk
+	 * into envp (the kernel's fix for CVE-2021-4034's class of bug). */
+	if (!ret && argc == 0)
+		ret = strvec_append(b, &b->argv, "");
+	/* Empty vectors still need their NULL terminator. */
+	if (!ret)
+		ret = strvec_reserve(&b->envp, 0);
+	return ret;
+}
+
+int bprm_remove_arg_zero(struct bprm *b)
+{
+	if (b->argv.n == 0)
+		return 0;
+	b->arg_bytes -= strlen(b->argv.v[0]) + 1;
+	kfree(b->argv.v[0]);
+	memmove(b->argv.v, b->argv.v + 1, b->argv.n * sizeof(*b->argv.v));
+	b->argv.n--;
+	return 0;
+}
+
+int bprm_push_front_arg(struct bprm *b, const char *s)
+{
+	size_t len = strnlen(s, MAX_ARG_STRLEN + 1) + 1;
+	char *copy;
+	int ret = charge(b, len);
+
+	if (ret)
+		return ret;
+	ret = strvec_reserve(&b->argv, 1);
+	if (ret)
+		goto uncharge;
+	copy = kstrdup(s);
+	if (!copy) {
+		ret = -ENOMEM;
+		goto uncharge;
+	}
+	memmove(b->argv.v + 1, b->argv.v, (b->argv.n + 1) * sizeof(*b->argv.v));
+	b->argv.v[0] = copy;
+	b->argv.n++;
+	return 0;
+uncharge:
+	b->arg_bytes -= len;
+	return ret;
+}
+
+int bprm_change_interp(struct bprm *b, const char *interp)
+{
+	char *copy = kstrdup(interp);
+
+	if (!copy)
+		return -ENOMEM;
+	/* The line the vendor backport forgot: the old value is freed here,
+	 * and the final one in bprm_free(). */
+	if (b->interp != b->filename)
+		kfree(b->interp);
+	b->interp = copy;
+	return 0;
+}

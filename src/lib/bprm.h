@@ -1,0 +1,87 @@
+/* The exec request: the user-space `struct linux_binprm`.
+ *
+ * One owner: the bprm owns every resource the exec takes (descriptors,
+ * strings, argument copies, mappings), and bprm_free() is the one place that
+ * releases them, whatever path the request took. A handler that replaces a
+ * field frees the old value through the helpers below, never by hand. */
+#ifndef UEXEC_BPRM_H
+#define UEXEC_BPRM_H
+
+#include "vm_map.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <uexec/uexec.h>
+
+#define BINPRM_BUF_SIZE 256
+/* Kernel's exec_binprm(): more than 5 rewrites (script -> interpreter ...)
+ * gives -ELOOP. */
+#define BINPRM_MAX_DEPTH 5
+/* include/uapi/linux/binfmts.h */
+#define MAX_ARG_STRLEN (32 * 4096)
+#define MAX_ARG_STRINGS 0x7FFFFFFF
+/* include/uapi/linux/limits.h ARG_MAX and the kernel's _STK_LIM */
+#define BPRM_ARG_MAX (128 * 1024)
+#define BPRM_STK_LIM (8 * 1024 * 1024)
+
+/* An owned, NULL-terminated vector of owned strings. */
+struct strvec {
+	char **v;
+	size_t n, cap;
+};
+
+struct bprm {
+	char *filename;          /* as passed to execve: AT_EXECFN, comm */
+	char *interp;            /* path of the file being loaded (starts == filename) */
+	int fd;                  /* bprm->file: the file being loaded now */
+	int interpreter_fd;      /* set by a rewriting handler: the next file, or -1 */
+	struct stat st;          /* of fd */
+	unsigned char buf[BINPRM_BUF_SIZE]; /* first bytes of fd, zero padded */
+	size_t buf_len;          /* bytes actually read */
+	struct strvec argv, envp;
+	size_t arg_limit;        /* bytes the strings may take (bprm_stack_limits) */
+	size_t arg_bytes;        /* bytes they take now, filename included */
+	unsigned depth;
+	int execfd;              /* binfmt_misc O flag: passed as AT_EXECFD, or -1 */
+	struct vm_map vm;        /* every mapping made for the new image */
+	uintptr_t entry, sp;     /* set by the ELF handler: where the jump goes */
+	uintptr_t stack_start, stack_end;
+	char diag[512];          /* first diagnosis recorded (bprm_fail) */
+	const struct uexec_options *opt;
+};
+
+/* Allocate an empty request for filename (nothing opened yet); NULL on
+ * ENOMEM. bprm_free() releases whatever the request holds at that point. */
+struct bprm *bprm_alloc(const char *filename, const struct uexec_options *opt);
+void bprm_free(struct bprm *b);
+
+/* Copy argv and envp with the kernel's limits (-E2BIG): the filename, then
+ * envp, then argv count against a quarter of RLIMIT_STACK; argc == 0
+ * becomes { "" } as the kernel does. */
+int bprm_copy_args(struct bprm *b, char *const argv[], char *const envp[]);
+
+/* open_exec(): open path for execution with the kernel's checks (regular
+ * file, execute permission, noexec mount). Returns an fd or -errno, and
+ * writes a diagnosis on failure. */
+int bprm_open_exec(struct bprm *b, const char *path, struct stat *st);
+/* prepare_binprm(): fill buf from fd. */
+int bprm_read_buf(struct bprm *b);
+
+/* Argument editing for rewriting handlers (kernel: remove_arg_zero,
+ * copy_string_kernel at the front, bprm_change_interp). */
+int bprm_remove_arg_zero(struct bprm *b);
+int bprm_push_front_arg(struct bprm *b, const char *s);
+int bprm_change_interp(struct bprm *b, const char *interp);
+
+/* Tracing and diagnosis. bprm_fail() records the first diagnosis only: the
+ * deepest failure explains best, outer layers must not overwrite it. */
+void bprm_trace(const struct bprm *b, const struct uexec_event *ev);
+int bprm_fail(struct bprm *b, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void bprm_note(const struct bprm *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void strvec_free(struct strvec *sv);
+
+#endif

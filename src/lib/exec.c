@@ -1,0 +1,165 @@
+/* do_execveat_common(), bprm_execve(), exec_binprm() and
+ * search_binary_handler(), in user space. */
+#include "arch.h"
+#include "binfmt.h"
+#include "bprm.h"
+#include "kmem.h"
+#include "new_exec.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Tried in this order, first answer other than -ENOEXEC wins. */
+static const struct binfmt *const formats[] = {
+	&binfmt_script,
+	&binfmt_elf,
+};
+
+static int no_handler(struct bprm *b)
+{
+	const unsigned char *p = b->buf;
+
+	if (b->buf_len == 0)
+		return bprm_fail(b, -ENOEXEC, "%s is empty: there is nothing to execute", b->interp);
+	if (p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F')
+		return bprm_fail(b, -ENOEXEC, "%s is an ELF file this machine cannot run (class %u, data %u, machine %u)",
+				 b->interp, p[4], p[5], (unsigned)(p[18] | p[19] << 8));
+	if (p[0] == '#' && p[1] == '!')
+		return bprm_fail(b, -ENOEXEC, "%s has a #! line the kernel would not accept", b->interp);
+	return bprm_fail(b, -ENOEXEC,
+			 "%s is neither ELF nor a #! script (first bytes %02x %02x %02x %02x); a shell would run it as a shell script, execve does not",
+			 b->interp, p[0], p[1], p[2], p[3]);
+}
+
+static int search_binary_handler(struct bprm *b)
+{
+	int ret = bprm_read_buf(b);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct uexec_event ev = { .kind = UEXEC_EV_HANDLER, .handler = formats[i]->name, .path = b->interp };
+
+		ret = formats[i]->load_binary(b);
+		ev.result = ret;
+		bprm_trace(b, &ev);
+		if (ret != -ENOEXEC)
+			return ret;
+	}
+	return no_handler(b);
+}
+
+static int exec_binprm(struct bprm *b)
+{
+	for (unsigned depth = 0;; depth++) {
+		int ret;
+
+		/* The kernel's "4 levels of binfmt rewrites" comment notwithstanding,
+		 * its test is depth > 5: six files in a chain are allowed. */
+		if (depth > BINPRM_MAX_DEPTH)
+			return bprm_fail(b, -ELOOP, "more than %d interpreter rewrites (#! or binfmt_misc); the last was to %s",
+					 BINPRM_MAX_DEPTH, b->interp);
+		b->depth = depth;
+		ret = search_binary_handler(b);
+		if (ret < 0)
+			return ret;
+		if (b->interpreter_fd < 0)
+			return 0;
+		/* Restart with the interpreter as the file, like the kernel's
+		 * bprm->file = bprm->interpreter. */
+		sys_close(b->fd);
+		b->fd = b->interpreter_fd;
+		b->interpreter_fd = -1;
+		if (fstat(b->fd, &b->st) < 0)
+			return bprm_fail(b, -errno, "cannot stat %s", b->interp);
+	}
+}
+
+static void report_error(const struct bprm *b, const struct uexec_options *opt, int err)
+{
+	struct uexec_event ev = { .kind = UEXEC_EV_ERROR, .result = err, .path = b->interp, .text = b->diag };
+
+	if (opt && opt->diag && opt->diag_size) {
+		snprintf(opt->diag, opt->diag_size, "%s", b->diag);
+	}
+	bprm_trace(b, &ev);
+}
+
+/* The image handed to the caller is the request itself: the opaque type
+ * only hides its layout. */
+static struct bprm *to_bprm(struct uexec_image *img)
+{
+	return (struct bprm *)img;
+}
+
+int uexec_prepare(const char *path, char *const argv[], char *const envp[],
+		  const struct uexec_options *opt, struct uexec_image **out)
+{
+	struct bprm *b;
+	int ret;
+
+	*out = NULL;
+	if (opt && opt->diag && opt->diag_size)
+		opt->diag[0] = '\0';
+	if (!path)
+		return -EFAULT;
+	b = bprm_alloc(path, opt);
+	if (!b)
+		return -ENOMEM;
+	/* The kernel opens the file before it looks at the arguments: a
+	 * missing file is ENOENT even with an oversized argv. */
+	b->fd = bprm_open_exec(b, path, &b->st);
+	if (b->fd < 0) {
+		ret = b->fd;
+		goto fail;
+	}
+	ret = bprm_copy_args(b, argv, envp);
+	if (ret)
+		goto fail;
+	ret = exec_binprm(b);
+	if (ret)
+		goto fail;
+	*out = (struct uexec_image *)b;
+	return 0;
+fail:
+	report_error(b, opt, ret);
+	bprm_free(b);
+	return ret;
+}
+
+void uexec_release(struct uexec_image *img)
+{
+	bprm_free(to_bprm(img));
+}
+
+_Noreturn void uexec_start(struct uexec_image *img)
+{
+	struct bprm *b = to_bprm(img);
+	uintptr_t entry = b->entry, sp = b->sp;
+	int execfd = b->execfd;
+	char comm[16];
+
+	/* Everything the jump needs lives in locals from here on: the
+	 * request is freed before the jump, mappings kept. */
+	new_exec_comm_from(comm, sizeof(comm), b->filename);
+	vm_map_commit(&b->vm);
+	b->execfd = -1;
+	bprm_free(b);
+	new_exec_begin(comm, execfd);
+	arch_jump(entry, sp);
+}
+
+int uexec_execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct uexec_image *img;
+	int ret = uexec_prepare(path, argv, envp, NULL, &img);
+
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	uexec_start(img);
+}

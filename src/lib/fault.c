@@ -1,0 +1,53 @@
+/* Only built with -Dfault_injection=true (see fault.h). The environment
+ * variables let a test drive a whole `uexec` process the way fail_nth drives
+ * a task: UEXEC_FAIL_NTH=N, UEXEC_FAIL_KINDS=alloc,mmap,mprotect,open,read. */
+#include "fault.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long fail_nth, counted;
+static unsigned fail_mask = (1u << FAULT_NKINDS) - 1;
+static bool env_read;
+
+static unsigned parse_kinds(const char *s)
+{
+	static const char *const names[FAULT_NKINDS] = { "alloc", "mmap", "mprotect", "open", "read" };
+	unsigned mask = 0;
+
+	for (int k = 0; k < FAULT_NKINDS; k++) {
+		const char *p = strstr(s, names[k]);
+		if (p)
+			mask |= 1u << k;
+	}
+	return mask ? mask : (1u << FAULT_NKINDS) - 1;
+}
+
+void fault_arm(unsigned long nth, unsigned kind_mask)
+{
+	env_read = true;
+	fail_nth = nth;
+	fail_mask = kind_mask;
+	counted = 0;
+}
+
+unsigned long fault_count(void)
+{
+	return counted;
+}
+
+bool fault_should_fail(enum fault_kind k)
+{
+	if (!env_read) {
+		const char *n = getenv("UEXEC_FAIL_NTH"), *kinds = getenv("UEXEC_FAIL_KINDS");
+		env_read = true;
+		if (n)
+			fail_nth = strtoul(n, NULL, 10);
+		if (kinds)
+			fail_mask = parse_kinds(kinds);
+	}
+	if (!(fail_mask & (1u << k)))
+		return false;
+	counted++;
+	return fail_nth != 0 && counted == fail_nth;
+}

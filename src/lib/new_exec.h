@@ -1,0 +1,17 @@
+/* The kernel's begin_new_exec(), the part a program can observe: what
+ * happens to descriptors, signals and the task name at the point of no
+ * return. Nothing here can be undone, so it runs after the last check. */
+#ifndef UEXEC_NEW_EXEC_H
+#define UEXEC_NEW_EXEC_H
+
+#include <stddef.h>
+
+/* comm is the basename of the path as executed, truncated to 15 bytes. */
+void new_exec_comm_from(char *comm, size_t size, const char *filename);
+
+/* Close close-on-exec descriptors (keep_fd excepted, made inheritable),
+ * reset caught signals to SIG_DFL (ignored ones stay ignored, the mask
+ * stays), disable the alternate signal stack, unregister rseq, set comm. */
+void new_exec_begin(const char *comm, int keep_fd);
+
+#endif

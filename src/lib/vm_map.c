@@ -1,0 +1,75 @@
+#include "vm_map.h"
+#include "kmem.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+static KMEM_CACHE_DEFINE(vm_area_cache, "vm_area", struct vm_area);
+
+void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	/* The record is allocated first: if that fails there is nothing to undo. */
+	struct vm_area *a = kmem_cache_zalloc(&vm_area_cache);
+	void *p;
+
+	if (!a)
+		return MAP_FAILED;
+	p = sys_mmap(addr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED) {
+		int e = errno;
+		kmem_cache_free(&vm_area_cache, a);
+		errno = e;
+		return MAP_FAILED;
+	}
+	a->start = (uintptr_t)p;
+	a->len = len;
+	a->next = m->head;
+	m->head = a;
+	if (++m->count > m->peak)
+		m->peak = m->count;
+	return p;
+}
+
+static int inside_owned_area(const struct vm_map *m, uintptr_t start, size_t len)
+{
+	for (const struct vm_area *a = m->head; a; a = a->next)
+		if (start >= a->start && len <= a->len && start - a->start <= a->len - len)
+			return 1;
+	return 0;
+}
+
+void *vm_map_mmap_within(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	/* A fixed mapping outside the reservation would escape rollback. */
+	if (!(flags & MAP_FIXED) || !inside_owned_area(m, (uintptr_t)addr, len)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	return sys_mmap(addr, len, prot, flags, fd, off);
+}
+
+static void release(struct vm_map *m, int unmap)
+{
+	struct vm_area *a = m->head;
+
+	while (a) {
+		struct vm_area *next = a->next;
+		if (unmap)
+			munmap((void *)a->start, a->len);
+		kmem_cache_free(&vm_area_cache, a);
+		a = next;
+	}
+	m->head = NULL;
+	m->count = 0;
+}
+
+void vm_map_rollback(struct vm_map *m)
+{
+	release(m, 1);
+}
+
+void vm_map_commit(struct vm_map *m)
+{
+	release(m, 0);
+}

@@ -1,0 +1,32 @@
+/* Records of the mappings made for a new image, so that an error at any
+ * later step removes every one of them (the FreeBSD imgact_elf lesson: a
+ * segment loader that returns on error without vm_map_remove() leaks). */
+#ifndef UEXEC_VM_MAP_H
+#define UEXEC_VM_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vm_area {
+	uintptr_t start;
+	size_t len;
+	struct vm_area *next;
+};
+
+struct vm_map {
+	struct vm_area *head;
+	size_t count, peak;
+};
+
+/* mmap() and record the result as one area owned by the map. With MAP_FIXED
+ * inside an area the map already owns, use vm_map_mmap_within() instead:
+ * that mapping is released with its enclosing area. */
+void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *vm_map_mmap_within(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off);
+/* Unmap every area and free the records: the error path. */
+void vm_map_rollback(struct vm_map *m);
+/* Keep the mappings, free the records: the point of no return. */
+void vm_map_commit(struct vm_map *m);
+
+#endif

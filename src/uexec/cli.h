@@ -1,0 +1,39 @@
+/* The uexec command line: one file per subcommand (cmd_*.c). */
+#ifndef UEXEC_CLI_H
+#define UEXEC_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes, documented in README and uexec(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1,    /* explain: the program would not run */
+	EXIT_USAGE = 2,
+	EXIT_CANNOT_EXEC = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+/* What `run` and `explain` share: the program, its argv and envp. */
+struct exec_args {
+	const char *prog;      /* as the user wrote it */
+	char *path;            /* resolved through PATH when it has no '/' */
+	char **argv;           /* argv[0] = --argv0 or prog */
+	char **envp;
+	bool json;             /* explain only */
+	int path_errno;        /* PATH search found nothing usable: ENOENT/EACCES */
+};
+
+/* Parses [--argv0 NAME] [-i] [--env K=V]... [--json] PROG [ARG...];
+ * allow_json for explain. Returns 0, or EXIT_USAGE after printing why. */
+int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd);
+void exec_args_free(struct exec_args *a);
+
+/* "uexec: PROG: <strerror>: <diagnosis>" on stderr; returns 127 or 126. */
+int report_exec_failure(const char *prog, int err, const char *diag);
+const char *errno_name(int err);
+
+int cmd_run(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+
+#endif

@@ -1,0 +1,37 @@
+/* uexec run: become PROG. Returns only when PROG cannot be executed. */
+#include "cli.h"
+
+#include <errno.h>
+#include <string.h>
+#include <uexec/uexec.h>
+
+int cmd_run(int argc, char **argv)
+{
+	struct exec_args a;
+	struct uexec_options opt = { 0 };
+	struct uexec_image *img;
+	char diag[512];
+	int ret = exec_args_parse(&a, argc, argv, false, "run");
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	if (a.path_errno) {
+		ret = report_exec_failure(a.prog, a.path_errno, "not found in PATH");
+		goto out;
+	}
+	opt.diag = diag;
+	opt.diag_size = sizeof(diag);
+	ret = uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
+	if (ret < 0) {
+		ret = report_exec_failure(a.prog, -ret, diag);
+		goto out;
+	}
+	/* The engine copied what it needs: free ours so that nothing of
+	 * uexec's own stays allocated in the new program. */
+	exec_args_free(&a);
+	fflush(NULL);
+	uexec_start(img);
+out:
+	exec_args_free(&a);
+	return ret;
+}

@@ -1,0 +1,26 @@
+/* A minimal streaming JSON writer: enough for reports, no allocation. */
+#ifndef UEXEC_JSON_H
+#define UEXEC_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json {
+	FILE *f;
+	int depth;
+	bool need_comma[32];
+};
+
+void json_begin_object(struct json *j, const char *key);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j, const char *key);
+void json_end_array(struct json *j);
+void json_string(struct json *j, const char *key, const char *value); /* NULL -> null */
+void json_int(struct json *j, const char *key, long long value);
+void json_uint(struct json *j, const char *key, unsigned long long value);
+void json_bool(struct json *j, const char *key, bool value);
+/* Addresses as "0x..." strings: JSON numbers lose precision past 2^53. */
+void json_hex(struct json *j, const char *key, uint64_t value);
+
+#endif
