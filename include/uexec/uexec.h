@@ -53,6 +53,8 @@ struct uexec_event {
 
 typedef void (*uexec_trace_fn)(void *ctx, const struct uexec_event *ev);
 
+struct uexec_binfmt_rules;
+
 struct uexec_options {
 	uexec_trace_fn trace;  /* may be NULL */
 	void *trace_ctx;
@@ -60,7 +62,57 @@ struct uexec_options {
 	 * truncated): a sentence a person understands, without the errno text. */
 	char *diag;
 	size_t diag_size;
+	/* binfmt_misc rules to match, like the kernel's registered entries;
+	 * NULL: none. */
+	const struct uexec_binfmt_rules *binfmt_rules;
 };
+
+/* --- binfmt_misc rules --------------------------------------------------
+ * The kernel's register-string syntax, ":name:type:offset:magic:mask:
+ * interpreter:flags", validated with the kernel's rules. A rule set owns
+ * its rules (and, for flag F, the interpreter opened when the rule was
+ * added). Later rules take precedence, as newer kernel entries do. */
+
+/* Called for each rule a loader refuses: where (file and line, or the
+ * string), which field, and why. Other rules keep working. */
+typedef void (*uexec_rule_error_fn)(void *ctx, const char *where, unsigned line,
+				    const char *field, const char *reason);
+
+int uexec_binfmt_rules_new(struct uexec_binfmt_rules **out);
+void uexec_binfmt_rules_free(struct uexec_binfmt_rules *r);
+/* Add one register string. Returns 0, or -EINVAL (bad rule; field and
+ * reason reported through err), -EEXIST (name taken), -ENOMEM, or the
+ * error opening the interpreter for flag F. */
+int uexec_binfmt_rules_add(struct uexec_binfmt_rules *r, const char *reg,
+			   uexec_rule_error_fn err, void *ctx);
+/* Load every "*.conf" of a directory in name order: one rule per line,
+ * '#' comments and blank lines ignored. A missing directory is not an
+ * error. Returns the number of rules added or -errno. */
+int uexec_binfmt_rules_load_dir(struct uexec_binfmt_rules *r, const char *dir,
+				uexec_rule_error_fn err, void *ctx);
+/* Import the host kernel's active entries from a mounted binfmt_misc
+ * (normally /proc/sys/fs/binfmt_misc). Returns the number imported, or
+ * -ENOENT when binfmt_misc is not mounted. */
+int uexec_binfmt_rules_import_host(struct uexec_binfmt_rules *r, const char *mountpoint,
+				   uexec_rule_error_fn err, void *ctx);
+
+struct uexec_binfmt_rule_info {
+	const char *name;
+	char type;                 /* 'M' magic or 'E' extension */
+	unsigned offset;
+	const unsigned char *magic, *mask; /* mask NULL: all bits */
+	unsigned size;
+	const char *extension;     /* for 'E' */
+	const char *interpreter;
+	const char *flags;         /* subset of "POCF" */
+	const char *origin;        /* file:line, or "host" */
+};
+/* Visit rules in match order (the one that would win first). */
+void uexec_binfmt_rules_for_each(const struct uexec_binfmt_rules *r,
+				 void (*fn)(void *ctx, const struct uexec_binfmt_rule_info *info), void *ctx);
+/* Which rule would take path (whose first bytes are read from the file)?
+ * Returns the rule's name, NULL when none, or sets *errp on read errors. */
+const char *uexec_binfmt_rules_match(const struct uexec_binfmt_rules *r, const char *path, int *errp);
 
 struct uexec_image;
 
@@ -70,6 +122,20 @@ struct uexec_image;
  * returned. opt may be NULL. */
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 		  const struct uexec_options *opt, struct uexec_image **out);
+
+/* execveat(2): path relative to dirfd; with flags AT_EMPTY_PATH and an
+ * empty path, dirfd itself is the program. The program's name is then
+ * "/dev/fd/N" (or "/dev/fd/N/path"), as the kernel gives it; when dirfd is
+ * close-on-exec that name will not exist in the new program, so a script
+ * (whose interpreter must open it) fails with -ENOENT, as in the kernel. */
+int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
+		     const struct uexec_options *opt, struct uexec_image **out);
+
+/* Exec from memory: the bytes are copied into a memfd named name, which
+ * the image owns. A buffer starting with "#!" keeps the memfd open in the
+ * new program (its interpreter reads /dev/fd/N); any other is closed. */
+int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
+		      const struct uexec_options *opt, struct uexec_image **out);
 
 /* Undo uexec_prepare(): unmap the image and the stack, close, free. */
 void uexec_release(struct uexec_image *img);
@@ -84,6 +150,46 @@ int uexec_execve(const char *path, char *const argv[], char *const envp[]);
 /* Accounting: live objects across every cache of the engine (0 when idle).
  * Tests and `uexec leakcheck` use it to prove that nothing leaked. */
 size_t uexec_kmem_active(void);
+
+/* One cache's counters, as `uexec slabinfo` prints them (/proc/slabinfo's
+ * columns plus the totals the kernel keeps only with CONFIG_SLUB_STATS). */
+struct uexec_cache_info {
+	const char *name;      /* "bprm", "kmalloc-32", ... */
+	size_t object_size;    /* 0 for "kmalloc-large" (sizes vary) */
+	size_t active;         /* live objects now */
+	size_t peak_active;    /* most live objects at once since the process started */
+	size_t allocs, frees;  /* successful allocations and frees, cumulative */
+	size_t bytes_active;   /* bytes requested by the live objects */
+};
+
+/* Calls fn for every cache used so far, size classes first. */
+void uexec_kmem_for_each(void (*fn)(void *ctx, const struct uexec_cache_info *c), void *ctx);
+
+/* Mappings (vm_map areas: reservations and anonymous regions, each undone
+ * as one unit on rollback) and descriptors the engine holds now and held at
+ * most since the process started. */
+struct uexec_resource_usage {
+	size_t mappings, mappings_peak;
+	size_t fds, fds_peak;
+};
+void uexec_resource_usage(struct uexec_resource_usage *u);
+
+/* Fault injection, like the kernel's fail_nth. Defined only in a library
+ * built with -Dfault_injection=true: a program using these does not link
+ * against a release build, on purpose. uexec_fault_arm() makes the nth
+ * fallible operation counted from now fail (1-based, 0 disables) among the
+ * kinds in kind_mask; uexec_fault_count() says how many were counted since,
+ * so a caller walking n = 1, 2, ... knows when every point has been hit.
+ * Allocations fail with ENOMEM, open with ENOMEM, read with EIO, mmap and
+ * mprotect with ENOMEM. */
+#define UEXEC_FAULT_ALLOC    (1u << 0)
+#define UEXEC_FAULT_MMAP     (1u << 1)
+#define UEXEC_FAULT_MPROTECT (1u << 2)
+#define UEXEC_FAULT_OPEN     (1u << 3)
+#define UEXEC_FAULT_READ     (1u << 4)
+#define UEXEC_FAULT_ALL      0x1fu
+void uexec_fault_arm(unsigned long nth, unsigned kind_mask);
+unsigned long uexec_fault_count(void);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@ struct binfmt {
 	int (*load_binary)(struct bprm *b);
 };
 
+extern const struct binfmt binfmt_misc;
 extern const struct binfmt binfmt_script;
 extern const struct binfmt binfmt_elf;
 

@@ -65,6 +65,11 @@ static int load_script(struct bprm *b)
 	if (i_arg)
 		*i_sep = '\0';
 
+	/* The interpreter will open the path: after the exec a close-on-exec
+	 * /dev/fd/N is gone, so give up now, as the kernel does. */
+	if (b->path_inaccessible)
+		return bprm_fail(b, -ENOENT, "%s is a close-on-exec descriptor: the interpreter could not open it after the exec",
+				 b->filename);
 	/* New argv: interpreter, [argument], script path, argv[1..]. */
 	ret = bprm_remove_arg_zero(b);
 	if (!ret)

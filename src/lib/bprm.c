@@ -24,6 +24,7 @@ struct bprm *bprm_alloc(const char *filename, const struct uexec_options *opt)
 	b->fd = -1;
 	b->interpreter_fd = -1;
 	b->execfd = -1;
+	b->owned_fd = -1;
 	b->opt = opt;
 	b->filename = kstrdup(filename);
 	if (!b->filename) {
@@ -56,6 +57,7 @@ void bprm_free(struct bprm *b)
 	sys_close(b->interpreter_fd);
 	sys_close(b->fd);
 	sys_close(b->execfd);
+	sys_close(b->owned_fd);
 	strvec_free(&b->argv);
 	strvec_free(&b->envp);
 	if (b->interp != b->filename)
@@ -98,27 +100,36 @@ void bprm_note(const struct bprm *b, const char *fmt, ...)
 
 /* --- opening the file: do_open_execat() and may_open() ------------------ */
 
-static int why_open_failed(struct bprm *b, const char *path, int err)
+#define WHY(...) snprintf(why, why_size, __VA_ARGS__)
+
+static int why_open_failed(const char *path, int err, char *why, size_t why_size)
 {
 	switch (err) {
 	case ENOENT:
-		return bprm_fail(b, -err, "%s does not exist (or a directory on its path does not)", path);
+		WHY("%s does not exist (or a directory on its path does not)", path);
+		break;
 	case ENOTDIR:
-		return bprm_fail(b, -err, "a component of %s is not a directory", path);
+		WHY("a component of %s is not a directory", path);
+		break;
 	case ELOOP:
-		return bprm_fail(b, -err, "too many symbolic links while resolving %s", path);
+		WHY("too many symbolic links while resolving %s", path);
+		break;
 	case ENAMETOOLONG:
-		return bprm_fail(b, -err, "the path %s is too long", path);
+		WHY("the path %s is too long", path);
+		break;
 	case EACCES:
 		/* The kernel needs only execute permission; uexec must also read
 		 * the file, so an execute-only file is the one case where uexec
 		 * refuses what the kernel runs. Tell the two apart. */
 		if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
-			return bprm_fail(b, -err, "%s is executable but not readable: the kernel can run it, uexec must read it", path);
-		return bprm_fail(b, -err, "permission denied while opening %s (search permission on a directory, or no read permission)", path);
+			WHY("%s is executable but not readable: the kernel can run it, uexec must read it", path);
+		else
+			WHY("permission denied while opening %s (search permission on a directory, or no read permission)", path);
+		break;
 	default:
-		return bprm_fail(b, -err, "cannot open %s: %s", path, strerror(err));
+		WHY("cannot open %s: %s", path, strerror(err));
 	}
+	return -err;
 }
 
 static const char *file_type_name(mode_t m)
@@ -136,52 +147,89 @@ static const char *file_type_name(mode_t m)
 	return "not a regular file";
 }
 
-int bprm_open_exec(struct bprm *b, const char *path, struct stat *st)
+int open_exec_at(int dirfd, const char *path, int flags, struct stat *st, char *why, size_t why_size)
 {
-	struct statvfs vfs;
-	struct uexec_event ev = { .kind = UEXEC_EV_OPEN, .path = path };
-	int fd, ret;
-
 	/* O_NONBLOCK: opening a FIFO must not hang before the type check
 	 * refuses it; O_NOCTTY: opening a terminal must not adopt it. */
-	fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	int oflags = O_RDONLY | O_NOCTTY | O_NONBLOCK | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+	char self[64];
+	struct statvfs vfs;
+	int fd, ret;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		WHY("execveat flags %#x: only AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW exist", flags);
+		return -EINVAL;
+	}
+	if (!path[0] && !(flags & AT_EMPTY_PATH)) {
+		WHY("empty path without AT_EMPTY_PATH");
+		return -ENOENT;
+	}
+	if (!path[0]) {
+		/* AT_EMPTY_PATH: the descriptor is the file. Reopening it
+		 * through /proc gives a readable description even for an
+		 * O_PATH descriptor, with the same exec checks below. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", dirfd);
+		fd = sys_openat(AT_FDCWD, self, oflags & ~O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT && fcntl(dirfd, F_GETFD) < 0)
+			errno = EBADF;
+		path = self;
+	} else {
+		fd = sys_openat(dirfd, path, oflags);
+	}
 	if (fd < 0)
-		return why_open_failed(b, path, errno);
+		return why_open_failed(path, errno == ELOOP && (flags & AT_SYMLINK_NOFOLLOW) ? ELOOP : errno, why,
+				       why_size);
 	if (fstat(fd, st) < 0) {
-		ret = bprm_fail(b, -errno, "cannot stat %s: %s", path, strerror(errno));
+		ret = -errno;
+		WHY("cannot stat %s: %s", path, strerror(-ret));
 		goto fail;
 	}
 	/* may_open(): only regular files are executable, then noexec mounts,
 	 * then permission; the kernel answers EACCES to all three. */
+	ret = -EACCES;
 	if (!S_ISREG(st->st_mode)) {
-		ret = bprm_fail(b, -EACCES, "%s is %s: only regular files can be executed", path, file_type_name(st->st_mode));
+		WHY("%s is %s: only regular files can be executed", path, file_type_name(st->st_mode));
 		goto fail;
 	}
 	if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) {
-		ret = bprm_fail(b, -EACCES, "%s is on a file system mounted noexec", path);
+		WHY("%s is on a file system mounted noexec", path);
 		goto fail;
 	}
-	if (syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0) {
-		if (errno == EACCES) {
-			ret = bprm_fail(b, -EACCES, "%s has no execute permission for this user (mode %04o)",
-					path, (unsigned)(st->st_mode & 07777));
-			goto fail;
-		}
-		/* Kernels without faccessat2: ask by path, same answer. */
-		if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0) {
-			ret = bprm_fail(b, -EACCES, "%s has no execute permission for this user (mode %04o)",
-					path, (unsigned)(st->st_mode & 07777));
-			goto fail;
-		}
+	/* Kernels without faccessat2 (ENOSYS) are asked by path: same answer. */
+	if (syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0 &&
+	    (errno == EACCES || faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)) {
+		WHY("%s has no execute permission for this user (mode %04o)", path, (unsigned)(st->st_mode & 07777));
+		goto fail;
 	}
+	return fd;
+fail:
+	sys_close(fd);
+	return ret;
+}
+
+int open_exec(const char *path, struct stat *st, char *why, size_t why_size)
+{
+	return open_exec_at(AT_FDCWD, path, 0, st, why, why_size);
+}
+
+int bprm_open_exec(struct bprm *b, const char *path, struct stat *st)
+{
+	return bprm_open_exec_at(b, AT_FDCWD, path, 0, st);
+}
+
+int bprm_open_exec_at(struct bprm *b, int dirfd, const char *path, int flags, struct stat *st)
+{
+	struct uexec_event ev = { .kind = UEXEC_EV_OPEN, .path = path[0] ? path : b->filename };
+	char why[sizeof(b->diag)];
+	int fd = open_exec_at(dirfd, path, flags, st, why, sizeof(why));
+
+	if (fd < 0)
+		return bprm_fail(b, fd, "%s", why);
 	if (st->st_mode & (S_ISUID | S_ISGID))
 		bprm_note(b, "%s is set%s: uexec cannot raise privileges, it runs with the caller's credentials",
 			  path, (st->st_mode & S_ISUID) ? "uid" : "gid");
 	bprm_trace(b, &ev);
 	return fd;
-fail:
-	sys_close(fd);
-	return ret;
 }
 
 int bprm_read_buf(struct bprm *b)

@@ -45,7 +45,14 @@ struct bprm {
 	size_t arg_limit;        /* bytes the strings may take (bprm_stack_limits) */
 	size_t arg_bytes;        /* bytes they take now, filename included */
 	unsigned depth;
-	int execfd;              /* binfmt_misc O flag: passed as AT_EXECFD, or -1 */
+	int execfd;              /* binfmt_misc O flag: the matched binary, passed as AT_EXECFD, or -1 */
+	bool have_execfd;        /* a handler asked for execfd (kernel: bprm->have_execfd) */
+	bool preserve_argv0;     /* binfmt_misc P flag: AT_FLAGS_PRESERVE_ARGV0 */
+	/* filename is /dev/fd/N of a close-on-exec descriptor: the new program
+	 * could not open it, so handlers that pass the path on give -ENOENT. */
+	bool path_inaccessible;
+	int owned_fd;            /* a memfd the request made (exec from memory), or -1 */
+	bool owned_fd_survives;  /* it must stay open in the new program (/dev/fd/N) */
 	struct vm_map vm;        /* every mapping made for the new image */
 	uintptr_t entry, sp;     /* set by the ELF handler: where the jump goes */
 	uintptr_t stack_start, stack_end;
@@ -63,10 +70,18 @@ void bprm_free(struct bprm *b);
  * becomes { "" } as the kernel does. */
 int bprm_copy_args(struct bprm *b, char *const argv[], char *const envp[]);
 
+/* The checks of do_open_execat() without a request: returns an fd or
+ * -errno, and on failure writes a diagnosis into why. */
+int open_exec(const char *path, struct stat *st, char *why, size_t why_size);
+/* The same relative to dirfd, with execveat()'s flags (AT_EMPTY_PATH:
+ * dirfd itself is the file; AT_SYMLINK_NOFOLLOW). */
+int open_exec_at(int dirfd, const char *path, int flags, struct stat *st, char *why, size_t why_size);
+
 /* open_exec(): open path for execution with the kernel's checks (regular
  * file, execute permission, noexec mount). Returns an fd or -errno, and
  * writes a diagnosis on failure. */
 int bprm_open_exec(struct bprm *b, const char *path, struct stat *st);
+int bprm_open_exec_at(struct bprm *b, int dirfd, const char *path, int flags, struct stat *st);
 /* prepare_binprm(): fill buf from fd. */
 int bprm_read_buf(struct bprm *b);
 

@@ -8,12 +8,15 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 /* Tried in this order, first answer other than -ENOEXEC wins. */
 static const struct binfmt *const formats[] = {
+	&binfmt_misc,
 	&binfmt_script,
 	&binfmt_elf,
 };
@@ -70,7 +73,19 @@ static int exec_binprm(struct bprm *b)
 			return 0;
 		/* Restart with the interpreter as the file, like the kernel's
 		 * bprm->file = bprm->interpreter. */
-		sys_close(b->fd);
+		if (b->have_execfd) {
+			/* binfmt_misc O: the matched binary stays open for the
+			 * interpreter (AT_EXECFD). A second one would have
+			 * nowhere to go: the kernel refuses it the same way. */
+			if (b->execfd >= 0) {
+				sys_close(b->fd);
+				b->fd = -1;
+				return bprm_fail(b, -ENOEXEC, "two binfmt_misc rules with flag O/C in one chain");
+			}
+			b->execfd = b->fd;
+		} else {
+			sys_close(b->fd);
+		}
 		b->fd = b->interpreter_fd;
 		b->interpreter_fd = -1;
 		if (fstat(b->fd, &b->st) < 0)
@@ -95,23 +110,15 @@ static struct bprm *to_bprm(struct uexec_image *img)
 	return (struct bprm *)img;
 }
 
-int uexec_prepare(const char *path, char *const argv[], char *const envp[],
-		  const struct uexec_options *opt, struct uexec_image **out)
+/* do_execveat_common() from the open on: arguments, then the handlers. */
+static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
+		   const struct uexec_options *opt, struct uexec_image **out)
 {
-	struct bprm *b;
 	int ret;
 
-	*out = NULL;
-	if (opt && opt->diag && opt->diag_size)
-		opt->diag[0] = '\0';
-	if (!path)
-		return -EFAULT;
-	b = bprm_alloc(path, opt);
-	if (!b)
-		return -ENOMEM;
 	/* The kernel opens the file before it looks at the arguments: a
 	 * missing file is ENOENT even with an oversized argv. */
-	b->fd = bprm_open_exec(b, path, &b->st);
+	b->fd = bprm_open_exec_at(b, dirfd, path, flags, &b->st);
 	if (b->fd < 0) {
 		ret = b->fd;
 		goto fail;
@@ -130,6 +137,87 @@ fail:
 	return ret;
 }
 
+static void clear_diag(const struct uexec_options *opt)
+{
+	if (opt && opt->diag && opt->diag_size)
+		opt->diag[0] = '\0';
+}
+
+int uexec_prepare(const char *path, char *const argv[], char *const envp[],
+		  const struct uexec_options *opt, struct uexec_image **out)
+{
+	struct bprm *b;
+
+	*out = NULL;
+	clear_diag(opt);
+	if (!path)
+		return -EFAULT;
+	b = bprm_alloc(path, opt);
+	if (!b)
+		return -ENOMEM;
+	return prepare(b, AT_FDCWD, path, 0, argv, envp, opt, out);
+}
+
+/* alloc_bprm()'s naming of a program reached through a descriptor. */
+static struct bprm *alloc_at(int dirfd, const char *path, const struct uexec_options *opt)
+{
+	char name[64 + 4096];
+	struct bprm *b;
+	int fdflags;
+
+	if (dirfd == AT_FDCWD || path[0] == '/')
+		return bprm_alloc(path, opt);
+	if (path[0])
+		snprintf(name, sizeof(name), "/dev/fd/%d/%s", dirfd, path);
+	else
+		snprintf(name, sizeof(name), "/dev/fd/%d", dirfd);
+	b = bprm_alloc(name, opt);
+	fdflags = fcntl(dirfd, F_GETFD);
+	if (b && fdflags >= 0 && (fdflags & FD_CLOEXEC))
+		b->path_inaccessible = true;
+	return b;
+}
+
+int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
+		     const struct uexec_options *opt, struct uexec_image **out)
+{
+	struct bprm *b;
+
+	*out = NULL;
+	clear_diag(opt);
+	if (!path)
+		return -EFAULT;
+	b = alloc_at(dirfd, path, opt);
+	if (!b)
+		return -ENOMEM;
+	return prepare(b, dirfd, path, flags, argv, envp, opt, out);
+}
+
+int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
+		      const struct uexec_options *opt, struct uexec_image **out)
+{
+	bool script = len >= 2 && ((const char *)buf)[0] == '#' && ((const char *)buf)[1] == '!';
+	struct bprm *b;
+	int fd, ret;
+
+	*out = NULL;
+	clear_diag(opt);
+	fd = sys_memfd(name ? name : "uexec", script ? 0 : MFD_CLOEXEC, buf, len);
+	if (fd < 0)
+		return -errno;
+	b = alloc_at(fd, "", opt);
+	if (!b) {
+		sys_close(fd);
+		return -ENOMEM;
+	}
+	/* The request owns the memfd from here: bprm_free() closes it on
+	 * failure, uexec_start() keeps it for a script's interpreter. */
+	b->owned_fd = fd;
+	b->owned_fd_survives = script;
+	ret = prepare(b, fd, "", AT_EMPTY_PATH, argv, envp, opt, out);
+	return ret;
+}
+
 void uexec_release(struct uexec_image *img)
 {
 	bprm_free(to_bprm(img));
@@ -142,10 +230,18 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	int execfd = b->execfd;
 	char comm[16];
 
+	/* A script from memory: its interpreter opens /dev/fd/N. */
+	if (b->owned_fd >= 0 && b->owned_fd_survives) {
+		sys_disown(b->owned_fd);
+		new_exec_keep_fd(b->owned_fd);
+		b->owned_fd = -1;
+	}
+
 	/* Everything the jump needs lives in locals from here on: the
 	 * request is freed before the jump, mappings kept. */
 	new_exec_comm_from(comm, sizeof(comm), b->filename);
 	vm_map_commit(&b->vm);
+	sys_disown(execfd);
 	b->execfd = -1;
 	bprm_free(b);
 	new_exec_begin(comm, execfd);

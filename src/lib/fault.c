@@ -51,3 +51,20 @@ bool fault_should_fail(enum fault_kind k)
 	counted++;
 	return fail_nth != 0 && counted == fail_nth;
 }
+
+/* The public names (uexec.h) of the kinds must stay the bits of fault_kind. */
+#include <uexec/uexec.h>
+_Static_assert(UEXEC_FAULT_ALLOC == 1u << FAULT_ALLOC && UEXEC_FAULT_MMAP == 1u << FAULT_MMAP &&
+	       UEXEC_FAULT_MPROTECT == 1u << FAULT_MPROTECT && UEXEC_FAULT_OPEN == 1u << FAULT_OPEN &&
+	       UEXEC_FAULT_READ == 1u << FAULT_READ && UEXEC_FAULT_ALL == (1u << FAULT_NKINDS) - 1,
+	       "uexec.h fault kinds out of step with fault.h");
+
+void uexec_fault_arm(unsigned long nth, unsigned kind_mask)
+{
+	fault_arm(nth, kind_mask);
+}
+
+unsigned long uexec_fault_count(void)
+{
+	return fault_count();
+}

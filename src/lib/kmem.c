@@ -169,3 +169,31 @@ size_t uexec_kmem_active(void)
 {
 	return kmem_total_active();
 }
+
+struct for_each_ctx {
+	void (*fn)(void *ctx, const struct uexec_cache_info *c);
+	void *ctx;
+};
+
+static void to_public(const struct kmem_cache *c, void *ctx)
+{
+	const struct for_each_ctx *x = ctx;
+	const struct uexec_cache_info info = {
+		.name = c->name,
+		.object_size = c->object_size,
+		.active = c->active,
+		.peak_active = c->peak_active,
+		.allocs = c->allocs,
+		.frees = c->frees,
+		.bytes_active = c->bytes_active,
+	};
+
+	x->fn(x->ctx, &info);
+}
+
+void uexec_kmem_for_each(void (*fn)(void *ctx, const struct uexec_cache_info *c), void *ctx)
+{
+	struct for_each_ctx x = { .fn = fn, .ctx = ctx };
+
+	kmem_for_each_cache(to_public, &x);
+}

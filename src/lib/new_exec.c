@@ -116,6 +116,11 @@ static void unregister_rseq(void)
 			return;
 }
 
+void new_exec_keep_fd(int fd)
+{
+	fcntl(fd, F_SETFD, 0);
+}
+
 void new_exec_begin(const char *comm, int keep_fd)
 {
 	stack_t ss = { .ss_flags = SS_DISABLE };

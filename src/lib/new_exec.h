@@ -14,4 +14,7 @@ void new_exec_comm_from(char *comm, size_t size, const char *filename);
  * stays), disable the alternate signal stack, unregister rseq, set comm. */
 void new_exec_begin(const char *comm, int keep_fd);
 
+/* Make fd survive the exec (clear close-on-exec). */
+void new_exec_keep_fd(int fd);
+
 #endif

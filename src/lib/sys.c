@@ -1,10 +1,12 @@
 #include "sys.h"
 #include "fault.h"
+#include "vm_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <uexec/uexec.h>
 
 static size_t open_fds, peak_fds;
 
@@ -28,6 +30,56 @@ void sys_close(int fd)
 		return;
 	close(fd);
 	open_fds--;
+}
+
+int sys_dup_cloexec(int fd)
+{
+	int nfd;
+
+	if (fault_should_fail(FAULT_OPEN)) {
+		errno = EMFILE;
+		return -1;
+	}
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (nfd >= 0 && ++open_fds > peak_fds)
+		peak_fds = open_fds;
+	return nfd;
+}
+
+int sys_memfd(const char *name, unsigned flags, const void *buf, size_t len)
+{
+	size_t done = 0;
+	int fd, e;
+
+	if (fault_should_fail(FAULT_OPEN)) {
+		errno = EMFILE;
+		return -1;
+	}
+	fd = memfd_create(name, flags);
+	if (fd < 0)
+		return -1;
+	if (++open_fds > peak_fds)
+		peak_fds = open_fds;
+	while (done < len) {
+		ssize_t w = write(fd, (const char *)buf + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		done += (size_t)w;
+	}
+	return fd;
+fail:
+	e = errno ? errno : EIO;
+	sys_close(fd);
+	errno = e;
+	return -1;
+}
+
+void sys_disown(int fd)
+{
+	if (fd >= 0)
+		open_fds--;
 }
 
 ssize_t sys_pread_full(int fd, void *buf, size_t n, off_t off)
@@ -77,4 +129,12 @@ size_t sys_open_fds(void)
 size_t sys_peak_fds(void)
 {
 	return peak_fds;
+}
+
+void uexec_resource_usage(struct uexec_resource_usage *u)
+{
+	u->mappings = vm_map_live_areas();
+	u->mappings_peak = vm_map_peak_areas();
+	u->fds = open_fds;
+	u->fds_peak = peak_fds;
 }

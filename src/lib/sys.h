@@ -15,6 +15,11 @@ ssize_t sys_pread_full(int fd, void *buf, size_t n, off_t off);
 void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int sys_mprotect(void *addr, size_t len, int prot);
 void sys_close(int fd);
+int sys_dup_cloexec(int fd);
+/* A memfd holding len bytes of buf, offset 0. */
+int sys_memfd(const char *name, unsigned flags, const void *buf, size_t len);
+/* The descriptor leaves the engine's hands (AT_EXECFD for the new program). */
+void sys_disown(int fd);
 
 /* Descriptors the engine holds right now, and at most (for slabinfo). */
 size_t sys_open_fds(void);

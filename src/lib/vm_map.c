@@ -7,6 +7,11 @@
 
 static KMEM_CACHE_DEFINE(vm_area_cache, "vm_area", struct vm_area);
 
+/* Areas held across every map of the process, and the most at once: what
+ * `uexec slabinfo` reports as the engine's mappings at its peak (a single
+ * map's own peak forgets the interpreter's request chain). */
+static size_t live_areas, peak_areas;
+
 void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	/* The record is allocated first: if that fails there is nothing to undo. */
@@ -28,6 +33,8 @@ void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags,
 	m->head = a;
 	if (++m->count > m->peak)
 		m->peak = m->count;
+	if (++live_areas > peak_areas)
+		peak_areas = live_areas;
 	return p;
 }
 
@@ -58,6 +65,7 @@ static void release(struct vm_map *m, int unmap)
 		if (unmap)
 			munmap((void *)a->start, a->len);
 		kmem_cache_free(&vm_area_cache, a);
+		live_areas--;
 		a = next;
 	}
 	m->head = NULL;
@@ -72,4 +80,14 @@ void vm_map_rollback(struct vm_map *m)
 void vm_map_commit(struct vm_map *m)
 {
 	release(m, 0);
+}
+
+size_t vm_map_live_areas(void)
+{
+	return live_areas;
+}
+
+size_t vm_map_peak_areas(void)
+{
+	return peak_areas;
 }

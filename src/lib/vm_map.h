@@ -29,4 +29,8 @@ void vm_map_rollback(struct vm_map *m);
 /* Keep the mappings, free the records: the point of no return. */
 void vm_map_commit(struct vm_map *m);
 
+/* Areas recorded across all maps now, and the most at once (slabinfo). */
+size_t vm_map_live_areas(void);
+size_t vm_map_peak_areas(void);
+
 #endif

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "binfmt_config.h"
+
 /* Exit codes, documented in README and uexec(1). */
 enum {
 	EXIT_OK = 0,
@@ -21,10 +23,14 @@ struct exec_args {
 	char **argv;           /* argv[0] = --argv0 or prog */
 	char **envp;
 	bool json;             /* explain only */
+	struct binfmt_config binfmt;
+	struct uexec_binfmt_rules *rules;
 	int path_errno;        /* PATH search found nothing usable: ENOENT/EACCES */
 };
 
-/* Parses [--argv0 NAME] [-i] [--env K=V]... [--json] PROG [ARG...];
+/* Parses [--argv0 NAME] [-i] [--env K=V]... [--json] [--binfmt-host]
+ * [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...] and loads the
+ * binfmt_misc rules;
  * allow_json for explain. Returns 0, or EXIT_USAGE after printing why. */
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd);
 void exec_args_free(struct exec_args *a);
@@ -35,5 +41,9 @@ const char *errno_name(int err);
 
 int cmd_run(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_binfmt(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_slabinfo(int argc, char **argv);
+int cmd_leakcheck(int argc, char **argv);
 
 #endif

@@ -183,6 +183,7 @@ int cmd_explain(int argc, char **argv)
 	x.json = a.json;
 	x.j.f = stdout;
 	opt.diag = diag;
+	opt.binfmt_rules = a.rules;
 	opt.diag_size = sizeof(diag);
 	if (x.json) {
 		json_begin_object(&x.j, NULL);

@@ -20,6 +20,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	opt.diag = diag;
+	opt.binfmt_rules = a.rules;
 	opt.diag_size = sizeof(diag);
 	ret = uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
 	if (ret < 0) {

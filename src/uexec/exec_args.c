@@ -2,6 +2,8 @@
  * would do before calling execve. */
 #include "cli.h"
 
+#include <uexec/uexec.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -130,6 +132,9 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		{ "ignore-environment", no_argument, NULL, 'i' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "binfmt-host", no_argument, NULL, 'H' },
+		{ "binfmt-dir", required_argument, NULL, 'D' },
+		{ "no-binfmt-config", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -164,8 +169,22 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 				goto bad;
 			a->json = true;
 			break;
+		case 'H':
+			a->binfmt.host = true;
+			break;
+		case 'D':
+			if (a->binfmt.ndirs == BINFMT_MAX_DIRS) {
+				fprintf(stderr, "uexec %s: at most %d --binfmt-dir\n", cmd, BINFMT_MAX_DIRS);
+				goto out;
+			}
+			a->binfmt.dirs[a->binfmt.ndirs++] = optarg;
+			break;
+		case 'N':
+			a->binfmt.no_defaults = true;
+			break;
 		case 'h':
-			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s PROG [ARG...]\n",
+			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
+			       "       [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n",
 			       cmd, allow_json ? " [--json]" : "");
 			ret = -1;
 			goto out;
@@ -190,7 +209,7 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 	for (size_t i = 0; i < nsets; i++)
 		if (env_set(&a->envp, sets[i]) < 0)
 			goto nomem;
-	if (resolve(a) < 0)
+	if (resolve(a) < 0 || binfmt_config_load(&a->binfmt, &a->rules) < 0)
 		goto nomem;
 	free(sets);
 	return 0;
@@ -210,6 +229,8 @@ void exec_args_free(struct exec_args *a)
 	free_vec(a->argv);
 	free_vec(a->envp);
 	free(a->path);
+	uexec_binfmt_rules_free(a->rules);
+	a->rules = NULL;
 	a->argv = a->envp = NULL;
 	a->path = NULL;
 }

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where outstanding allocations come from. The BPF backend is the first; a
+ * perf_event_open backend and a slabinfo-only backend plug in behind the
+ * same ops, so main.c and the report never know which one ran.
+ */
+#ifndef LEAKLOOP_BACKEND_H
+#define LEAKLOOP_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "leakloop_abi.h"
+
+struct ll_backend_config {
+	uint32_t max_outstanding;	/* allocations kept at once */
+	uint32_t max_stacks;		/* distinct stacks kept */
+	bool scope_system;		/* trace every task but leakloop */
+};
+
+/* One outstanding allocation, as the scan hands it out. */
+struct ll_record {
+	int32_t stack_id;	/* < 0: stack not captured (-errno) */
+	uint32_t kind;		/* enum ll_kind */
+	uint64_t cache_key;	/* groups allocations of one cache/class */
+	uint64_t size;
+	uint32_t iter;		/* 0 = before the measured loop */
+	char cache[40];		/* cache name, "" when not a slab object */
+};
+
+/* The honesty counters, summed over CPUs, plus what the kernel itself
+ * counted: events a program missed because it was already running on that
+ * CPU (an IRQ free during an alloc), per direction. */
+struct ll_counters {
+	uint64_t c[LLC_NR];
+	uint64_t missed_alloc_events;
+	uint64_t missed_free_events;
+	uint64_t outstanding;	/* records in the map at the last scan */
+	uint64_t capacity;	/* map size */
+};
+
+typedef int (*ll_record_cb)(const struct ll_record *r, void *arg);
+
+struct ll_backend;
+
+struct ll_backend_ops {
+	const char *name;
+	/* Check the kernel, load; nothing attached yet. Prints why on error. */
+	int (*open)(const struct ll_backend_config *cfg, struct ll_backend **out);
+	/* Start recording. */
+	int (*attach)(struct ll_backend *b);
+	/* Count what this process (and what it forks) allocates. */
+	int (*track_task)(struct ll_backend *b, pid_t tgid);
+	/* Tag what is allocated from now on with this iteration. Called in
+	 * the spawner (a fork of leakloop), so it must work across fork. */
+	void (*set_iteration)(struct ll_backend *b, uint32_t iter);
+	/* Prepare the forked spawner: drop what it must not hold. */
+	void (*after_fork_child)(struct ll_backend *b);
+	/* Call cb for every outstanding allocation. */
+	int (*scan)(struct ll_backend *b, ll_record_cb cb, void *arg);
+	/* Return addresses of a stack, innermost first; count or -1. */
+	int (*stack)(struct ll_backend *b, int32_t stack_id, uint64_t *ips, size_t max);
+	int (*counters)(struct ll_backend *b, struct ll_counters *out);
+	/* Detach and free everything. */
+	void (*close)(struct ll_backend *b);
+};
+
+extern const struct ll_backend_ops ll_backend_bpf;
+
+#endif

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The BPF backend: a CO-RE program on the kmem tracepoints keeps outstanding
+ * allocations in a hash map; user space only reads that map at checkpoints.
+ * All kernel attachments are libbpf links, i.e. file descriptors: whatever
+ * way leakloop ends (exit, signal, crash), the kernel closes them and the
+ * programs detach. Nothing is pinned.
+ */
+#include "backend.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "leakloop.skel.h"
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+
+struct cache_name {
+	uint64_t ptr;
+	char name[32];
+};
+
+struct ll_backend {
+	struct leakloop_bpf *skel;
+	int ncpus;
+	uint32_t gfp_dma, gfp_reclaimable, gfp_account;
+	struct cache_name *names;	/* sorted by ptr */
+	size_t nnames, names_cap;
+	uint64_t last_outstanding;
+};
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's own chatter is noise unless something is being debugged;
+	 * leakloop prints its own clear message for every failure. */
+	(void)level;
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool btf_has_typedef(const struct btf *btf, const char *name)
+{
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* Value of an enumerator anywhere in the kernel's BTF (the ___GFP_*_BIT
+ * enum is anonymous, so it cannot be looked up by type name). */
+static int btf_enum_value(const struct btf *btf, const char *name, long long *val)
+{
+	uint32_t n = btf__type_cnt(btf);
+
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (uint16_t i = 0; i < btf_vlen(t); i++)
+			if (strcmp(btf__name_by_offset(btf, e[i].name_off), name) == 0) {
+				*val = e[i].val;
+				return 0;
+			}
+	}
+	return -1;
+}
+
+static void load_gfp_bits(struct ll_backend *b, const struct btf *btf)
+{
+	long long v;
+
+	/* Values before the bits became an enum (< 6.8). */
+	b->gfp_dma = 0x01;
+	b->gfp_reclaimable = 0x10;
+	b->gfp_account = 0x400000;
+	if (!btf_enum_value(btf, "___GFP_DMA_BIT", &v))
+		b->gfp_dma = 1u << v;
+	if (!btf_enum_value(btf, "___GFP_RECLAIMABLE_BIT", &v))
+		b->gfp_reclaimable = 1u << v;
+	if (!btf_enum_value(btf, "___GFP_ACCOUNT_BIT", &v))
+		b->gfp_account = 1u << v;
+}
+
+static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out)
+{
+	static const char *const required[] = {
+		"btf_trace_kmalloc", "btf_trace_kmem_cache_alloc", "btf_trace_kfree",
+		"btf_trace_kmem_cache_free", "btf_trace_mm_page_alloc",
+		"btf_trace_mm_page_free", "btf_trace_sched_process_fork",
+		"btf_trace_sched_process_exit",
+	};
+	struct ll_backend *b;
+	struct btf *btf = NULL;
+	int err;
+
+	verbose = getenv("LEAKLOOP_DEBUG") != NULL;
+	libbpf_set_print(print_libbpf);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	if (access(BTF_PATH, R_OK)) {
+		fprintf(stderr, "leakloop: %s missing: the kernel was built without "
+			"CONFIG_DEBUG_INFO_BTF; the BPF backend needs BTF\n", BTF_PATH);
+		err = -ENOTSUP;
+		goto fail;
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err = -errno;
+		fprintf(stderr, "leakloop: cannot load kernel BTF: %s\n", strerror(-err));
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (!btf_has_typedef(btf, required[i])) {
+			fprintf(stderr, "leakloop: kernel lacks tracepoint %s (no %s in BTF)\n",
+				required[i] + strlen("btf_trace_"), required[i]);
+			err = -ENOTSUP;
+			goto fail;
+		}
+	}
+	load_gfp_bits(b, btf);
+	b->ncpus = libbpf_num_possible_cpus();
+	if (b->ncpus <= 0) {
+		err = b->ncpus ? b->ncpus : -EINVAL;
+		fprintf(stderr, "leakloop: cannot count CPUs: %s\n", strerror(-err));
+		goto fail;
+	}
+	b->skel = leakloop_bpf__open();
+	if (!b->skel) {
+		err = -errno;
+		fprintf(stderr, "leakloop: cannot open the BPF object: %s\n", strerror(-err));
+		goto fail;
+	}
+	b->skel->rodata->self_tgid = (uint32_t)getpid();
+	b->skel->rodata->scope_system = cfg->scope_system;
+	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_outstanding);
+	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
+	/* percpu tracepoints are optional: older or trimmed kernels lack them. */
+	if (!btf_has_typedef(btf, "btf_trace_percpu_alloc_percpu") ||
+	    !btf_has_typedef(btf, "btf_trace_percpu_free_percpu")) {
+		bpf_program__set_autoload(b->skel->progs.on_percpu_alloc, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_free, false);
+		fprintf(stderr, "leakloop: note: no percpu tracepoints, percpu "
+			"allocations not tracked\n");
+	}
+	/* Bulk and sheaf frees fire no tracepoint; hook them where the
+	 * functions exist (static ones may be inlined away). */
+	if (btf__find_by_name_kind(btf, "kmem_cache_free_bulk", BTF_KIND_FUNC) <= 0)
+		bpf_program__set_autoload(b->skel->progs.on_free_bulk, false);
+	if (btf__find_by_name_kind(btf, "__rcu_free_sheaf_prepare", BTF_KIND_FUNC) <= 0 ||
+	    btf__find_by_name_kind(btf, "slab_sheaf", BTF_KIND_STRUCT) <= 0)
+		bpf_program__set_autoload(b->skel->progs.on_rcu_sheaf, false);
+	err = leakloop_bpf__load(b->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			fprintf(stderr, "leakloop: loading BPF programs was refused: "
+				"run as root (needs CAP_BPF, CAP_PERFMON and "
+				"CAP_SYS_RESOURCE or CAP_SYS_ADMIN)\n");
+		else
+			fprintf(stderr, "leakloop: cannot load the BPF programs: %s "
+				"(LEAKLOOP_DEBUG=1 shows the verifier log)\n", strerror(-err));
+		goto fail;
+	}
+	btf__free(btf);
+	*out = b;
+	return 0;
+fail:
+	btf__free(btf);
+	leakloop_bpf__destroy(b->skel);
+	free(b);
+	return err;
+}
+
+static int bpf_attach(struct ll_backend *b)
+{
+	int err = leakloop_bpf__attach(b->skel);
+
+	if (err)
+		fprintf(stderr, "leakloop: cannot attach to the kmem tracepoints: %s\n",
+			strerror(-err));
+	return err;
+}
+
+static int bpf_track_task(struct ll_backend *b, pid_t tgid)
+{
+	uint32_t key = (uint32_t)tgid;
+	uint8_t one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.tasks), &key, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static void bpf_set_iteration(struct ll_backend *b, uint32_t iter)
+{
+	/* .bss is a shared mapping of the BPF array: the spawner (a fork)
+	 * writes the very page the programs read. */
+	__atomic_store_n(&b->skel->bss->iteration, iter, __ATOMIC_RELEASE);
+}
+
+static void bpf_after_fork_child(struct ll_backend *b)
+{
+	/* The spawner is forked before attach, so it holds no link; its map
+	 * and program fds are O_CLOEXEC and never reach the workload. */
+	(void)b;
+}
+
+static const char *cache_name(struct ll_backend *b, uint64_t ptr)
+{
+	size_t lo = 0, hi = b->nnames;
+	struct cache_name cn = { .ptr = ptr };
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->names[mid].ptr == ptr)
+			return b->names[mid].name;
+		if (b->names[mid].ptr < ptr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.caches), &ptr, cn.name))
+		return NULL;
+	cn.name[sizeof(cn.name) - 1] = '\0';
+	if (b->nnames == b->names_cap) {
+		size_t ncap = b->names_cap ? b->names_cap * 2 : 64;
+		struct cache_name *nn = realloc(b->names, ncap * sizeof(*nn));
+
+		if (!nn)
+			return NULL;
+		b->names = nn;
+		b->names_cap = ncap;
+	}
+	memmove(&b->names[lo + 1], &b->names[lo], (b->nnames - lo) * sizeof(*b->names));
+	b->names[lo] = cn;
+	b->nnames++;
+	return b->names[lo].name;
+}
+
+/* The kmalloc tracepoint does not name its cache; kmalloc_type() picks it
+ * from the gfp flags (reclaimable wins over accounted) and the size. */
+static void kmalloc_name(const struct ll_backend *b, const struct ll_alloc *a,
+			 char *buf, size_t len)
+{
+	const char *prefix = "kmalloc-";
+	char size[24];
+
+	if (a->size > 8192) {
+		snprintf(buf, len, "kmalloc-large");
+		return;
+	}
+	if (a->gfp & b->gfp_dma)
+		prefix = "dma-kmalloc-";
+	else if (a->gfp & b->gfp_reclaimable)
+		prefix = "kmalloc-rcl-";
+	else if (a->gfp & b->gfp_account)
+		prefix = "kmalloc-cg-";
+	if (a->size >= 1024 && a->size % 1024 == 0)
+		snprintf(size, sizeof(size), "%uk", (unsigned)(a->size / 1024));
+	else
+		snprintf(size, sizeof(size), "%u", (unsigned)a->size);
+	snprintf(buf, len, "%s%s", prefix, size);
+}
+
+static void to_record(struct ll_backend *b, const struct ll_alloc *a, struct ll_record *r)
+{
+	const char *name;
+
+	memset(r, 0, sizeof(*r));
+	r->stack_id = a->stack_id;
+	r->kind = a->kind;
+	r->size = a->size;
+	r->iter = a->iter;
+	switch (a->kind) {
+	case LL_CACHE:
+		r->cache_key = a->cache;
+		name = a->cache ? cache_name(b, a->cache) : NULL;
+		snprintf(r->cache, sizeof(r->cache), "%s", name ? name : "?");
+		break;
+	case LL_KMALLOC:
+		kmalloc_name(b, a, r->cache, sizeof(r->cache));
+		/* Class and size make the cache: key them together. */
+		r->cache_key = a->size | ((uint64_t)(a->gfp & (b->gfp_dma |
+				b->gfp_reclaimable | b->gfp_account)) << 32);
+		break;
+	case LL_PAGE:
+		r->cache_key = a->size;
+		snprintf(r->cache, sizeof(r->cache), "pages");
+		break;
+	default:
+		snprintf(r->cache, sizeof(r->cache), "percpu");
+		break;
+	}
+}
+
+#define BATCH 4096
+
+static int scan_slow(struct ll_backend *b, int fd, ll_record_cb cb, void *arg)
+{
+	uint64_t key, next;
+	uint64_t *prev = NULL;
+	struct ll_alloc a;
+	struct ll_record r;
+	uint64_t n = 0;
+	int ret;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &a))
+			continue;	/* freed while we walked */
+		n++;
+		to_record(b, &a, &r);
+		ret = cb(&r, arg);
+		if (ret)
+			return ret;
+	}
+	b->last_outstanding = n;
+	return 0;
+}
+
+static int bpf_scan(struct ll_backend *b, ll_record_cb cb, void *arg)
+{
+	int fd = bpf_map__fd(b->skel->maps.allocs);
+	uint64_t *keys = malloc(BATCH * sizeof(*keys));
+	struct ll_alloc *vals = malloc(BATCH * sizeof(*vals));
+	uint64_t in_batch = 0, out_batch = 0, n = 0;
+	bool first = true;
+	struct ll_record r;
+	int ret = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		uint32_t count = BATCH;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
+					       keys, vals, &count, &opts);
+
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP)) {
+				/* Kernel without batch ops: one key at a time. */
+				ret = scan_slow(b, fd, cb, arg);
+				goto out;
+			}
+			ret = err;
+			goto out;
+		}
+		for (uint32_t i = 0; i < count; i++) {
+			to_record(b, &vals[i], &r);
+			ret = cb(&r, arg);
+			if (ret)
+				goto out;
+		}
+		n += count;
+		if (err == -ENOENT)
+			break;
+		in_batch = out_batch;
+		first = false;
+	}
+	b->last_outstanding = n;
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+static int bpf_stack(struct ll_backend *b, int32_t stack_id, uint64_t *ips, size_t max)
+{
+	uint64_t buf[LL_STACK_DEPTH];
+	int n = 0;
+
+	if (stack_id < 0)
+		return -1;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stacks), &stack_id, buf))
+		return -1;
+	for (size_t i = 0; i < LL_STACK_DEPTH && i < max && buf[i]; i++)
+		ips[n++] = buf[i];
+	return n;
+}
+
+static uint64_t prog_misses(struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0)
+		return 0;	/* not loaded (optional tracepoint) */
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+static int bpf_counters(struct ll_backend *b, struct ll_counters *out)
+{
+	int fd = bpf_map__fd(b->skel->maps.counters);
+	uint64_t *vals = calloc((size_t)b->ncpus, sizeof(*vals));
+	struct leakloop_bpf *s = b->skel;
+
+	memset(out, 0, sizeof(*out));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < LLC_NR; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (int c = 0; c < b->ncpus; c++)
+			out->c[i] += vals[c];
+	}
+	free(vals);
+	/* A program already running on a CPU when an interrupt fires the same
+	 * tracepoint is skipped by the kernel and counted here: lost events. */
+	out->missed_alloc_events = prog_misses(s->progs.on_kmalloc) +
+		prog_misses(s->progs.on_kmem_cache_alloc) +
+		prog_misses(s->progs.on_page_alloc) + prog_misses(s->progs.on_percpu_alloc);
+	out->missed_free_events = prog_misses(s->progs.on_kfree) +
+		prog_misses(s->progs.on_kmem_cache_free) +
+		prog_misses(s->progs.on_page_free) + prog_misses(s->progs.on_percpu_free) +
+		prog_misses(s->progs.on_free_bulk) + prog_misses(s->progs.on_rcu_sheaf);
+	out->outstanding = b->last_outstanding;
+	out->capacity = bpf_map__max_entries(s->maps.allocs);
+	return 0;
+}
+
+static void bpf_close(struct ll_backend *b)
+{
+	if (!b)
+		return;
+	leakloop_bpf__destroy(b->skel);
+	free(b->names);
+	free(b);
+}
+
+const struct ll_backend_ops ll_backend_bpf = {
+	.name = "bpf",
+	.open = bpf_open,
+	.attach = bpf_attach,
+	.track_task = bpf_track_task,
+	.set_iteration = bpf_set_iteration,
+	.after_fork_child = bpf_after_fork_child,
+	.scan = bpf_scan,
+	.stack = bpf_stack,
+	.counters = bpf_counters,
+	.close = bpf_close,
+};

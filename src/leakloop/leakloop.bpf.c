@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Outstanding kernel allocations by stack, from the kmem tracepoints.
+ *
+ * tp_btf programs are used rather than classic tracepoints because they run
+ * without the perf record copy the classic ones make: the overhead budget is
+ * a few tens of nanoseconds per event on an exec path that fires hundreds.
+ * Arguments are read by position from the raw context; CO-RE field checks on
+ * the trace_event_raw_* layouts choose the position where kernels differ.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leakloop_abi.h"
+
+#define EEXIST 17
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set before load by user space. */
+const volatile __u32 self_tgid = 0;	/* leakloop itself: never traced */
+const volatile bool scope_system = false; /* all tasks, not just workload */
+
+/* Written by the spawner (through the mmapped .bss) before each run, so every
+ * record carries the iteration that made it. */
+__u32 iteration = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);	/* resized from --max-outstanding */
+	__type(key, __u64);
+	__type(value, struct ll_alloc);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 32768);	/* resized from --max-stacks */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LL_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+/* tgids of the workload tree (spawner and descendants). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} tasks SEC(".maps");
+
+/* kmem_cache pointer -> name, filled once per cache seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, char[32]);
+} caches SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LLC_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		(*c)++;
+}
+
+static __always_inline bool in_scope(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tgid == self_tgid)
+		return false;
+	if (scope_system)
+		return true;
+	return bpf_map_lookup_elem(&tasks, &tgid) != NULL;
+}
+
+static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
+				     __u64 cache, __u32 gfp, __u32 kind)
+{
+	struct ll_alloc a = {};
+	long sid, err;
+
+	if (!in_scope())
+		return;
+	if (!addr) {
+		/* A failed allocation owns nothing: counting it would invent
+		 * a leak out of an -ENOMEM path. */
+		count(LLC_NULL_ALLOC);
+		return;
+	}
+	a.size = size;
+	a.cache = cache;
+	a.iter = iteration;
+	a.gfp = gfp;
+	a.kind = kind;
+	/* No BPF_F_REUSE_STACKID: a bucket collision must be counted, not
+	 * silently replace another stack that records still point to. */
+	sid = bpf_get_stackid(ctx, &stacks, 0);
+	if (sid < 0)
+		count(sid == -EEXIST ? LLC_STACK_EEXIST : LLC_STACK_ERR);
+	a.stack_id = sid;
+	err = bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* The address was handed out again, so its free was missed
+		 * (bulk free, lost event): the new owner replaces it. */
+		count(LLC_REUSED);
+		err = bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY);
+	}
+	if (err)
+		count(LLC_MAP_FULL);
+	else
+		count(LLC_ALLOCS);
+}
+
+static __always_inline void on_free(__u64 addr)
+{
+	if (!addr)
+		return;
+	/* Frees are matched whoever performs them: RCU callbacks, kworkers
+	 * and the reaping parent free what the workload allocated. */
+	if (bpf_map_delete_elem(&allocs, &addr))
+		count(LLC_UNKNOWN_FREE);
+	else
+		count(LLC_FREES);
+}
+
+SEC("tp_btf/kmalloc")
+int on_kmalloc(__u64 *ctx)
+{
+	/* (call_site, ptr, bytes_req, bytes_alloc, gfp_flags, ...) */
+	on_alloc(ctx, ctx[1], ctx[3], 0, (__u32)ctx[4], LL_KMALLOC);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int on_kmem_cache_alloc(__u64 *ctx)
+{
+	struct kmem_cache *s;
+	__u64 key;
+
+	if (!bpf_core_field_exists(struct trace_event_raw_kmem_cache_alloc, __data_loc_name)) {
+		/* Before 6.1: (call_site, ptr, bytes_req, bytes_alloc, gfp) */
+		on_alloc(ctx, ctx[1], ctx[3], 0, (__u32)ctx[4], LL_CACHE);
+		return 0;
+	}
+	/* 6.1+: (call_site, ptr, struct kmem_cache *s, gfp_flags, node) */
+	s = (struct kmem_cache *)ctx[2];
+	key = (__u64)s;
+	if (ctx[1] && in_scope() && !bpf_map_lookup_elem(&caches, &key)) {
+		char name[32] = {};
+
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
+		bpf_map_update_elem(&caches, &key, name, BPF_NOEXIST);
+	}
+	on_alloc(ctx, ctx[1], BPF_CORE_READ(s, size), key, (__u32)ctx[3], LL_CACHE);
+	return 0;
+}
+
+SEC("tp_btf/kfree")
+int on_kfree(__u64 *ctx)
+{
+	on_free(ctx[1]);	/* (call_site, ptr) on every kernel */
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_free")
+int on_kmem_cache_free(__u64 *ctx)
+{
+	on_free(ctx[1]);	/* (call_site, ptr[, s]) */
+	return 0;
+}
+
+SEC("tp_btf/mm_page_alloc")
+int on_page_alloc(__u64 *ctx)
+{
+	/* (struct page *page, order, gfp_flags, migratetype) */
+	__u32 order = (__u32)ctx[1];
+
+	on_alloc(ctx, ctx[0], 4096ULL << (order & 31), 0, (__u32)ctx[2], LL_PAGE);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_free")
+int on_page_free(__u64 *ctx)
+{
+	on_free(ctx[0]);	/* (struct page *page, order) */
+	return 0;
+}
+
+SEC("tp_btf/percpu_alloc_percpu")
+int on_percpu_alloc(__u64 *ctx)
+{
+	if (bpf_core_field_exists(struct trace_event_raw_percpu_alloc_percpu, call_site)) {
+		/* 6.0+: (call_site, reserved, is_atomic, size, align,
+		 *        base_addr, off, ptr, bytes_alloc, gfp_flags) */
+		on_alloc(ctx, ctx[7], ctx[8], 0, (__u32)ctx[9], LL_PERCPU);
+	} else {
+		/* (reserved, is_atomic, size, align, base_addr, off, ptr) */
+		on_alloc(ctx, ctx[6], ctx[2], 0, 0, LL_PERCPU);
+	}
+	return 0;
+}
+
+SEC("tp_btf/percpu_free_percpu")
+int on_percpu_free(__u64 *ctx)
+{
+	on_free(ctx[2]);	/* (base_addr, off, ptr) */
+	return 0;
+}
+
+/*
+ * Frees that fire no tracepoint. Without these, objects freed in bulk stay
+ * "outstanding" until their address is handed out again, and on 6.18 the
+ * maple tree (kfree_rcu into per-CPU sheaves) alone looks like a leak of a
+ * node every few execs. Both hooks are optional: older kernels lack sheaves.
+ */
+#define BULK_MAX 256	/* bounded for the verifier; callers pass <= 32..64 */
+
+static __always_inline void free_array(void *const *objs, __u64 n)
+{
+	for (__u32 i = 0; i < BULK_MAX; i++) {
+		void *obj = NULL;
+
+		if (i >= n)
+			break;
+		if (bpf_probe_read_kernel(&obj, sizeof(obj), &objs[i]))
+			break;
+		on_free((__u64)obj);
+	}
+	if (n > BULK_MAX)
+		count(LLC_BULK_TRUNCATED);
+}
+
+/* kmem_cache_free_bulk(s, size, p): also kfree_bulk() and kvfree_rcu batches. */
+SEC("fentry/kmem_cache_free_bulk")
+int BPF_PROG(on_free_bulk, struct kmem_cache *s, size_t size, void **p)
+{
+	(void)s;
+	free_array(p, size);
+	return 0;
+}
+
+/* A full rcu_free sheaf after its grace period: its objects are free now. */
+SEC("fentry/__rcu_free_sheaf_prepare")
+int BPF_PROG(on_rcu_sheaf, struct kmem_cache *s, struct slab_sheaf *sheaf)
+{
+	(void)s;
+	free_array((void *const *)sheaf->objects, sheaf->size);
+	return 0;
+}
+
+/* The workload tree: whatever a tracked task forks is tracked too, so the
+ * shell of `sh -c` and its children count, and leakloop itself never does. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (scope_system || ptgid == ctgid)
+		return 0;
+	if (!bpf_map_lookup_elem(&tasks, &ptgid))
+		return 0;
+	if (bpf_map_update_elem(&tasks, &ctgid, &one, BPF_ANY))
+		count(LLC_TASKS_FULL);
+	return 0;
+}
+
+/* Forget a process when its leader exits: pids are reused (pid_max may be
+ * 32768) and an unrelated process must not inherit the mark. */
+SEC("tp_btf/sched_process_exit")
+int on_exit(__u64 *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 tgid = t->tgid;
+
+	(void)ctx;
+	if (!scope_system && t->pid == t->tgid)
+		bpf_map_delete_elem(&tasks, &tgid);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the BPF program and user space share: the record kept per outstanding
+ * allocation and the indexes of the honesty counters. Both sides compile this
+ * header, so it uses only fixed-width kernel types.
+ */
+#ifndef LEAKLOOP_ABI_H
+#define LEAKLOOP_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Deepest kernel stack kept; 64 frames covers every exec/syscall path seen
+ * in practice and halves the stack map's memory against the 127 maximum. */
+#define LL_STACK_DEPTH 64
+
+/* Where an allocation came from: decides its key space and what "cache"
+ * means in the report. */
+enum ll_kind {
+	LL_KMALLOC = 0,	/* kmalloc(): cache derived from size and gfp class */
+	LL_CACHE = 1,	/* kmem_cache_alloc(): cache pointer known */
+	LL_PAGE = 2,	/* page allocator: key is the struct page pointer */
+	LL_PERCPU = 3,	/* percpu allocator: key is the __percpu pointer */
+	LL_KIND_NR
+};
+
+/* One outstanding allocation, keyed by address in the allocs hash map. */
+struct ll_alloc {
+	__u64 size;	/* bytes really allocated (bytes_alloc, page size) */
+	__u64 cache;	/* struct kmem_cache * for LL_CACHE, else 0 */
+	__s32 stack_id;	/* id in the stacks map, or -errno if not captured */
+	__u32 iter;	/* iteration running when allocated; 0 = warm-up */
+	__u32 gfp;	/* gfp flags, to name the kmalloc cache (cg/rcl) */
+	__u32 kind;	/* enum ll_kind */
+};
+
+/* Counters in a per-CPU array: the "honesty" numbers of the report. */
+enum ll_counter {
+	LLC_ALLOCS = 0,		/* allocations recorded */
+	LLC_FREES,		/* frees that matched an outstanding record */
+	LLC_UNKNOWN_FREE,	/* frees of addresses not in the map */
+	LLC_MAP_FULL,		/* allocations dropped: allocs map full */
+	LLC_STACK_EEXIST,	/* stack-map bucket collisions (-EEXIST) */
+	LLC_STACK_ERR,		/* other get_stackid failures (map full...) */
+	LLC_NULL_ALLOC,		/* failed allocations, ignored */
+	LLC_REUSED,		/* alloc at an outstanding address: missed free */
+	LLC_TASKS_FULL,		/* workload tasks not tracked: tasks map full */
+	LLC_BULK_TRUNCATED,	/* bulk frees longer than the BPF loop bound */
+	LLC_NR
+};
+
+#endif

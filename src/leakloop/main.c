@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * leakloop: run a command N times and name the kernel allocations that
+ * grow with the iteration count and are never freed.
+ *
+ *   leakloop [-n N] [--warmup W] [--settle S] [--json] -- CMD [ARG...]
+ *
+ * Exit: 0 no leak, 1 leak found, 2 error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "run.h"
+#include "workload.h"
+
+#define EXIT_ERROR 2
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: leakloop [options] -- CMD [ARG...]\n"
+		"Run CMD N times (fork + execve) and report kernel allocations that grow\n"
+		"with the iteration count and survive (leaks), with their kernel stacks.\n\n"
+		"  -n, --iterations N      measured runs (default 1000)\n"
+		"  -w, --warmup W          unmeasured runs first (default 50)\n"
+		"  -s, --settle SECONDS    wait for deferred (RCU) frees before the last\n"
+		"                          snapshot (default 1.5)\n"
+		"  -c, --checkpoints K     snapshots during the loop (default 16, 3..%d)\n"
+		"  -j, --json              machine-readable report on stdout\n"
+		"      --show-output       keep the workload's stdout/stderr\n"
+		"      --scope workload|system\n"
+		"                          count allocations of the workload's processes\n"
+		"                          (default) or of every task but leakloop\n"
+		"      --max-outstanding M allocations tracked at once (default 262144)\n"
+		"      --max-stacks S      distinct stacks kept (default 32768)\n"
+		"      --min-rate R        objects/iteration to call growth (default 0.02)\n"
+		"      --min-r2 R2         linearity needed (default 0.8)\n"
+		"      --min-count C       survivors needed after settle (default 10)\n"
+		"  -h, --help\n\n"
+		"Exit status: 0 no leak, 1 leak found, 2 error. Needs root (CAP_BPF,\n"
+		"CAP_PERFMON) and a kernel with BTF.\n", LL_MAX_CP - 2);
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct ll_options *o)
+{
+	enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT };
+	static const struct option longopts[] = {
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "settle", required_argument, NULL, 's' },
+		{ "checkpoints", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "show-output", no_argument, NULL, O_SHOW },
+		{ "scope", required_argument, NULL, O_SCOPE },
+		{ "max-outstanding", required_argument, NULL, O_MAXOUT },
+		{ "max-stacks", required_argument, NULL, O_MAXSTK },
+		{ "min-rate", required_argument, NULL, O_RATE },
+		{ "min-r2", required_argument, NULL, O_R2 },
+		{ "min-count", required_argument, NULL, O_COUNT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, bad = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->n = 1000;
+	o->warmup = 50;
+	o->checkpoints = 16;
+	o->settle_s = 1.5;
+	o->backend.max_outstanding = 262144;
+	o->backend.max_stacks = 32768;
+	ll_rules_default(&o->rules);
+	while ((c = getopt_long(argc, argv, "+n:w:s:c:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			bad |= parse_u32(optarg, 1, 100000000, &o->n);
+			break;
+		case 'w':
+			bad |= parse_u32(optarg, 0, 100000000, &o->warmup);
+			break;
+		case 's':
+			bad |= parse_double(optarg, 0, 3600, &o->settle_s);
+			break;
+		case 'c':
+			bad |= parse_u32(optarg, 3, LL_MAX_CP - 2, &o->checkpoints);
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case O_SHOW:
+			o->show_output = true;
+			break;
+		case O_SCOPE:
+			if (strcmp(optarg, "system") == 0)
+				o->backend.scope_system = true;
+			else if (strcmp(optarg, "workload") != 0)
+				bad = -1;
+			break;
+		case O_MAXOUT:
+			bad |= parse_u32(optarg, 1024, 1u << 26, &o->backend.max_outstanding);
+			break;
+		case O_MAXSTK:
+			bad |= parse_u32(optarg, 256, 1u << 22, &o->backend.max_stacks);
+			break;
+		case O_RATE:
+			bad |= parse_double(optarg, 0, 1e9, &o->rules.min_rate);
+			break;
+		case O_R2:
+			bad |= parse_double(optarg, 0, 1, &o->rules.min_r2);
+			break;
+		case O_COUNT:
+			bad |= parse_double(optarg, 0, 1e12, &o->rules.min_count);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+		if (bad) {
+			fprintf(stderr, "leakloop: bad option value: %s\n", optarg);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "leakloop: no command given\n");
+		return -1;
+	}
+	if (o->checkpoints > o->n)
+		o->checkpoints = o->n < 3 ? 3 : o->n;
+	o->argv = argv + optind;
+	return 0;
+}
+
+struct scan_ctx {
+	struct ll_run *run;
+	size_t cp;
+	uint32_t old_limit;
+};
+
+static int scan_cb(const struct ll_record *r, void *arg)
+{
+	struct scan_ctx *s = arg;
+
+	return ll_groups_add(&s->run->groups, s->cp, r, s->old_limit);
+}
+
+/* One snapshot of both views while the loop is paused. */
+static int checkpoint(struct ll_run *run, const struct ll_backend_ops *ops,
+		      struct ll_backend *b, size_t cp, uint32_t old_limit)
+{
+	struct scan_ctx sc = { run, cp, old_limit };
+	int err;
+
+	if (slabinfo_read("/proc/slabinfo", &run->snaps[cp])) {
+		err = -errno;
+		fprintf(stderr, "leakloop: cannot read /proc/slabinfo: %s\n", strerror(errno));
+		return err;
+	}
+	err = ops->scan(b, scan_cb, &sc);
+	if (err)
+		fprintf(stderr, "leakloop: cannot read the allocation map: %s\n", strerror(-err));
+	run->x[cp] = run->done;
+	return err;
+}
+
+struct progress {
+	bool on;
+	double t0;
+	uint32_t base;	/* iterations done before this batch */
+};
+
+static void progress(const struct progress *p, const struct ll_run *run, uint32_t in_batch,
+		     bool warm)
+{
+	double el = now_s() - p->t0;
+	uint32_t done = p->base + in_batch;
+	double rate = el > 0 ? done / el : 0;
+
+	if (!p->on)
+		return;
+	if (warm)
+		fprintf(stderr, "\r\033[Kleakloop: warm-up %u/%u", in_batch, run->opt.warmup);
+	else
+		fprintf(stderr, "\r\033[Kleakloop: iteration %u/%u, %.0f/s, ETA %.0f s", done,
+			run->opt.n, rate, rate > 0 ? (run->opt.n - done) / rate : 0);
+}
+
+/* Run one batch and wait for it, showing progress and passing Ctrl-C on. */
+static int batch(struct ll_spawner *sp, struct ll_run *run, const struct progress *p,
+		 uint32_t count, uint32_t first_tag, uint32_t step, struct ll_batch_result *res)
+{
+	int err = ll_spawner_request(sp, count, first_tag, step);
+
+	if (err)
+		return err;
+	for (;;) {
+		int r = ll_spawner_wait(sp, 200, res);
+
+		if (r == 1)
+			return 0;
+		if (r < 0)
+			return r;
+		if (interrupted && !run->interrupted) {
+			run->interrupted = true;
+			__atomic_store_n(&sp->sh->stop, 1, __ATOMIC_RELEASE);
+		}
+		progress(p, run, __atomic_load_n(&sp->sh->done, __ATOMIC_ACQUIRE), step == 0);
+	}
+}
+
+static void settle(double seconds)
+{
+	struct timespec ts = { (time_t)seconds, (long)((seconds - floor(seconds)) * 1e9) };
+
+	/* Only the second Ctrl-C (default action by then) cuts this short. */
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	const struct ll_backend_ops *ops = &ll_backend_bpf;
+	struct ll_backend *b = NULL;
+	struct ll_spawner sp = { .pid = 0, .ctl = -1, .reply = -1 };
+	struct ll_batch_result res;
+	struct progress prog = { 0 };
+	struct sigaction sa = { 0 };
+	struct ll_run *run;
+	double loop_ns = 0;
+	int ret = EXIT_ERROR, err;
+
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		perror("leakloop");
+		return EXIT_ERROR;
+	}
+	ll_groups_init(&run->groups);
+	if (parse_args(argc, argv, &run->opt)) {
+		usage(stderr);
+		goto out;
+	}
+	if (!ll_command_runnable(run->opt.argv[0])) {
+		fprintf(stderr, "leakloop: %s: command not found or not executable\n",
+			run->opt.argv[0]);
+		goto out;
+	}
+	if (geteuid() != 0)
+		fprintf(stderr, "leakloop: warning: not root; BPF needs CAP_BPF and CAP_PERFMON\n");
+	if (ops->open(&run->opt.backend, &b))
+		goto out;
+	/* Fork the loop's process before attaching: it then never holds a
+	 * link, so only leakloop's own descriptors keep the programs on. */
+	err = ll_spawner_start(&sp, run->opt.argv, !run->opt.show_output, ops, b);
+	if (err) {
+		fprintf(stderr, "leakloop: cannot start the loop: %s\n", strerror(-err));
+		goto out;
+	}
+	if (ops->attach(b))
+		goto out;
+	err = ops->track_task(b, sp.pid);
+	if (err) {
+		fprintf(stderr, "leakloop: cannot track the workload: %s\n", strerror(-err));
+		goto out;
+	}
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills, as users expect */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	prog.on = isatty(STDERR_FILENO);
+
+	prog.t0 = now_s();
+	if (run->opt.warmup && batch(&sp, run, &prog, run->opt.warmup, 0, 0, &res))
+		goto spawner_died;
+	if (checkpoint(run, ops, b, 0, 0))
+		goto out;
+	run->ncp = 1;
+	prog.t0 = now_s();
+	for (uint32_t j = 1; j <= run->opt.checkpoints && !run->interrupted; j++) {
+		uint32_t target = (uint32_t)(((uint64_t)run->opt.n * j) / run->opt.checkpoints);
+
+		if (target <= run->done)
+			continue;
+		prog.base = run->done;
+		if (batch(&sp, run, &prog, target - run->done, run->done + 1, 1, &res))
+			goto spawner_died;
+		run->done += res.ran;
+		loop_ns += (double)res.elapsed_ns;
+		if (res.ran == 0)
+			break;
+		if (checkpoint(run, ops, b, run->ncp, 0))
+			goto out;
+		run->ncp++;
+	}
+	if (prog.on)
+		fprintf(stderr, "\r\033[K");
+	run->failed = sp.sh->failed;
+	run->signaled = sp.sh->signaled;
+	ll_spawner_stop(&sp);
+	settle(run->opt.settle_s);
+	if (checkpoint(run, ops, b, run->ncp, run->done / 2))
+		goto out;
+	run->settled = true;
+	run->loop_s = loop_ns / 1e9;
+	run->rate = run->loop_s > 0 ? run->done / run->loop_s : 0;
+	if (ops->counters(b, &run->counters))
+		goto out;
+	if (ksyms_load("/proc/kallsyms", &run->ksyms) == 0)
+		run->have_ksyms = true;
+	else
+		fprintf(stderr, "leakloop: warning: /proc/kallsyms unusable (%s): raw addresses\n",
+			strerror(errno));
+	ll_analyze(run, ops, b);
+	if (run->opt.json)
+		ll_report_json(stdout, run, ops, b);
+	else
+		ll_report_text(stdout, run, ops, b);
+	fflush(stdout);
+	ret = ll_exit_code(run);
+	goto out;
+spawner_died:
+	fprintf(stderr, "leakloop: the loop process died unexpectedly\n");
+out:
+	if (sp.pid > 0)
+		ll_spawner_stop(&sp);
+	if (b)
+		ops->close(b);
+	for (size_t i = 0; i < LL_MAX_CP; i++)
+		slab_snapshot_free(&run->snaps[i]);
+	ll_groups_free(&run->groups);
+	ksyms_free(&run->ksyms);
+	free(run->slab);
+	free(run);
+	return ret;
+}

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/* The report: text for people, --json for programs (and the tests). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run.h"
+
+#define TEXT_FRAMES 16
+
+static size_t final_cp(const struct ll_run *run)
+{
+	return run->settled ? run->ncp : run->ncp - 1;
+}
+
+static double per_hour(const struct ll_run *run, double per_iter)
+{
+	return per_iter * run->rate * 3600.0;
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case LL_KMALLOC:
+		return "kmalloc";
+	case LL_CACHE:
+		return "kmem_cache";
+	case LL_PAGE:
+		return "page";
+	case LL_PERCPU:
+		return "percpu";
+	}
+	return "?";
+}
+
+static void human_bytes(double b, char *buf, size_t len)
+{
+	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	size_t u = 0;
+
+	while (fabs(b) >= 1024 && u < 4) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+}
+
+static const struct ll_slab_result *slab_of(const struct ll_run *run, const char *name)
+{
+	for (size_t i = 0; i < run->nslab; i++)
+		if (strcmp(run->slab[i].name, name) == 0)
+			return &run->slab[i];
+	return NULL;
+}
+
+static void text_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
+		       const struct ll_backend_ops *ops, struct ll_backend *b, bool full)
+{
+	uint64_t ips[LL_STACK_DEPTH];
+	char hb[32], hh[32], sym[256];
+	int n;
+	const struct ll_slab_result *s = slab_of(run, g->cache);
+
+	human_bytes(g->bytes_per_iter, hb, sizeof(hb));
+	human_bytes(per_hour(run, g->bytes_per_iter), hh, sizeof(hh));
+	fprintf(f, "  %.2f objects/iter, %s/iter (R2 %.3f), %.0f outstanding after settle, "
+		"projected %s/hour at %.0f runs/s\n",
+		g->res.fit.slope, hb, g->res.fit.r2, g->objs[final_cp(run)], hh, run->rate);
+	fprintf(f, "    %s %s", kind_name(g->kind), g->cache);
+	if (s)
+		fprintf(f, " (slab view: %+.2f objects/iter, R2 %.2f, %s)", s->res.fit.slope,
+			s->res.fit.r2, s->verdict);
+	else if (g->kind == LL_KMALLOC || g->kind == LL_CACHE)
+		fprintf(f, " (slab view: no linear growth)");
+	fprintf(f, "\n");
+	if (g->res.cls != LL_LEAK)
+		fprintf(f, "    why not a leak: %s\n", g->res.reason);
+	if (!full)
+		return;
+	n = ll_run_stack(ops, b, run, g->stack_id, ips, LL_STACK_DEPTH);
+	if (n < 0) {
+		fprintf(f, "    [stack lost]\n");
+		return;
+	}
+	for (int i = 0; i < n && i < TEXT_FRAMES; i++) {
+		if (run->have_ksyms)
+			ksyms_format(&run->ksyms, ips[i], sym, sizeof(sym));
+		else
+			snprintf(sym, sizeof(sym), "0x%" PRIx64, ips[i]);
+		fprintf(f, "      %s\n", sym);
+	}
+	if (n > TEXT_FRAMES)
+		fprintf(f, "      ... %d more frames (--json has them all)\n", n - TEXT_FRAMES);
+}
+
+void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		    struct ll_backend *b)
+{
+	const struct ll_counters *c = &run->counters;
+
+	fprintf(f, "leakloop: %u of %u iterations of `%s`%s (+%u warm-up), %.2f s, %.0f runs/s, "
+		"settle %.1f s, backend %s, scope %s\n",
+		run->done, run->opt.n, run->opt.argv[0], run->opt.argv[1] ? " ..." : "",
+		run->opt.warmup, run->loop_s, run->rate, run->opt.settle_s, ops->name,
+		run->opt.backend.scope_system ? "system" : "workload");
+	if (run->interrupted)
+		fprintf(f, "  interrupted: report covers the %u iterations done\n", run->done);
+	if (run->failed || run->signaled)
+		fprintf(f, "  workload: %u runs exited non-zero, %u killed by a signal\n",
+			run->failed, run->signaled);
+
+	if (run->nleaks) {
+		fprintf(f, "\nLEAKS (%zu stacks):\n", run->nleaks);
+		for (size_t i = 0; i < run->groups.n; i++)
+			if (run->groups.v[i].res.cls == LL_LEAK)
+				text_group(f, run, &run->groups.v[i], ops, b, true);
+	}
+	if (run->ngrowing) {
+		fprintf(f, "\ngrowing, not leaking (%zu stacks):\n", run->ngrowing);
+		for (size_t i = 0; i < run->groups.n; i++)
+			if (run->groups.v[i].res.cls == LL_GROWING_FREED)
+				text_group(f, run, &run->groups.v[i], ops, b, false);
+	}
+	fprintf(f, "\nslab view (/proc/slabinfo, all tasks): %s\n", run->slab_verdict);
+	for (size_t i = 0; i < run->nslab; i++) {
+		const struct ll_slab_result *s = &run->slab[i];
+		char hb[32];
+
+		human_bytes(s->bytes_per_iter, hb, sizeof(hb));
+		fprintf(f, "  %-24s %+.2f objects/iter, %s/iter (R2 %.2f), %+.0f after settle: %s%s%s%s\n",
+			s->name, s->res.fit.slope, hb, s->res.fit.r2, s->delta, s->verdict,
+			s->info.aliases[0] ? " (merged with: " : "", s->info.aliases,
+			s->info.aliases[0] ? ")" : "");
+	}
+	fprintf(f, "\ncounters: %" PRIu64 " allocations recorded, %" PRIu64 " matched frees, "
+		"%" PRIu64 " lost alloc events, %" PRIu64 " lost free events, %" PRIu64
+		" map-full drops, %" PRIu64 " stack collisions, %" PRIu64 " stack errors, %" PRIu64
+		" frees of unknown addresses, %" PRIu64 " missed frees (address reused), %" PRIu64
+		" failed allocations\n",
+		c->c[LLC_ALLOCS], c->c[LLC_FREES], c->missed_alloc_events, c->missed_free_events,
+		c->c[LLC_MAP_FULL], c->c[LLC_STACK_EEXIST], c->c[LLC_STACK_ERR],
+		c->c[LLC_UNKNOWN_FREE], c->c[LLC_REUSED], c->c[LLC_NULL_ALLOC]);
+	for (size_t i = 0; i < run->nwarn; i++)
+		fprintf(f, "warning: %s\n", run->warnings[i]);
+	fprintf(f, "\nverdict: %s%s\n", run->nleaks ? "LEAK" : "no leak",
+		run->uncertain ? " (uncertain: see warnings)" : "");
+}
+
+/* JSON */
+
+static void jstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* JSON has no NaN or Infinity. */
+static void jnum(FILE *f, double v)
+{
+	if (!isfinite(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.6g", v);
+}
+
+static void json_stack(FILE *f, const struct ll_run *run, const struct ll_group *g,
+		       const struct ll_backend_ops *ops, struct ll_backend *b)
+{
+	uint64_t ips[LL_STACK_DEPTH];
+	int n = ll_run_stack(ops, b, run, g->stack_id, ips, LL_STACK_DEPTH);
+
+	fputs("[", f);
+	for (int i = 0; i < n; i++) {
+		const struct ksym *s = NULL;
+		uint64_t off = 0;
+
+		if (run->have_ksyms)
+			s = ksyms_find(&run->ksyms, ips[i], &off);
+		fprintf(f, "%s{\"addr\":\"0x%" PRIx64 "\",\"symbol\":", i ? "," : "", ips[i]);
+		if (s)
+			jstr(f, s->name);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"offset\":%" PRIu64 ",\"module\":", off);
+		if (s && s->module)
+			jstr(f, s->module);
+		else
+			fputs("null", f);
+		fputs("}", f);
+	}
+	fputs("]", f);
+}
+
+static void json_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
+		       const struct ll_backend_ops *ops, struct ll_backend *b)
+{
+	size_t fc = final_cp(run);
+
+	fprintf(f, "{\"stack_id\":%d,\"kind\":\"%s\",\"cache\":", g->stack_id, kind_name(g->kind));
+	jstr(f, g->cache);
+	fputs(",\"objects_per_iteration\":", f);
+	jnum(f, g->res.fit.slope);
+	fputs(",\"bytes_per_iteration\":", f);
+	jnum(f, g->bytes_per_iter);
+	fputs(",\"r2\":", f);
+	jnum(f, g->res.fit.r2);
+	fprintf(f, ",\"outstanding\":%.0f,\"outstanding_bytes\":%.0f,\"old_outstanding\":%.0f",
+		g->objs[fc], g->bytes[fc], g->old);
+	fputs(",\"projected_bytes_per_hour\":", f);
+	jnum(f, per_hour(run, g->bytes_per_iter));
+	fputs(",\"class\":", f);
+	jstr(f, ll_class_name(g->res.cls));
+	fputs(",\"reason\":", f);
+	jstr(f, g->res.reason ? g->res.reason : "");
+	fputs(",\"series\":[", f);
+	for (size_t j = 0; j <= fc; j++)
+		fprintf(f, "%s[%.0f,%.0f]", j ? "," : "", run->x[j], g->objs[j]);
+	fputs("],\"stack\":", f);
+	json_stack(f, run, g, ops, b);
+	fputs("}", f);
+}
+
+void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		    struct ll_backend *b)
+{
+	const struct ll_counters *c = &run->counters;
+	static const char *const cnames[LLC_NR] = {
+		[LLC_ALLOCS] = "allocations", [LLC_FREES] = "frees",
+		[LLC_UNKNOWN_FREE] = "unknown_frees", [LLC_MAP_FULL] = "map_full_drops",
+		[LLC_STACK_EEXIST] = "stack_collisions", [LLC_STACK_ERR] = "stack_errors",
+		[LLC_NULL_ALLOC] = "failed_allocations", [LLC_REUSED] = "missed_frees_reused",
+		[LLC_TASKS_FULL] = "tasks_not_tracked", [LLC_BULK_TRUNCATED] = "bulk_frees_truncated",
+	};
+	bool first;
+
+	fputs("{\"command\":[", f);
+	for (char **a = run->opt.argv; *a; a++) {
+		if (a != run->opt.argv)
+			fputc(',', f);
+		jstr(f, *a);
+	}
+	fprintf(f, "],\"backend\":\"%s\",\"scope\":\"%s\",\"iterations\":%u,"
+		"\"iterations_requested\":%u,\"warmup\":%u,\"interrupted\":%s,\"checkpoints\":%zu,",
+		ops->name, run->opt.backend.scope_system ? "system" : "workload", run->done,
+		run->opt.n, run->opt.warmup, run->interrupted ? "true" : "false", run->ncp);
+	fputs("\"elapsed_seconds\":", f);
+	jnum(f, run->loop_s);
+	fputs(",\"runs_per_second\":", f);
+	jnum(f, run->rate);
+	fputs(",\"settle_seconds\":", f);
+	jnum(f, run->opt.settle_s);
+	fprintf(f, ",\"workload_failed_runs\":%u,\"workload_signaled_runs\":%u", run->failed,
+		run->signaled);
+	fprintf(f, ",\"verdict\":\"%s\",\"exit_code\":%d,\"uncertain\":%s,\"slab_verdict\":",
+		run->nleaks ? "leak" : "clean", ll_exit_code(run), run->uncertain ? "true" : "false");
+	jstr(f, run->slab_verdict ? run->slab_verdict : "unknown");
+	fputs(",\"leaks\":[", f);
+	first = true;
+	for (size_t i = 0; i < run->groups.n; i++)
+		if (run->groups.v[i].res.cls == LL_LEAK) {
+			if (!first)
+				fputc(',', f);
+			first = false;
+			json_group(f, run, &run->groups.v[i], ops, b);
+		}
+	fputs("],\"growing_not_leaking\":[", f);
+	first = true;
+	for (size_t i = 0; i < run->groups.n; i++)
+		if (run->groups.v[i].res.cls == LL_GROWING_FREED) {
+			if (!first)
+				fputc(',', f);
+			first = false;
+			json_group(f, run, &run->groups.v[i], ops, b);
+		}
+	fputs("],\"slab\":[", f);
+	for (size_t i = 0; i < run->nslab; i++) {
+		const struct ll_slab_result *s = &run->slab[i];
+
+		fputs(i ? ",{\"cache\":" : "{\"cache\":", f);
+		jstr(f, s->name);
+		fprintf(f, ",\"object_size\":%lu,\"reclaimable\":%s,\"aliases\":", s->objsize,
+			s->info.reclaimable ? "true" : "false");
+		jstr(f, s->info.aliases);
+		fputs(",\"objects_per_iteration\":", f);
+		jnum(f, s->res.fit.slope);
+		fputs(",\"bytes_per_iteration\":", f);
+		jnum(f, s->bytes_per_iter);
+		fputs(",\"r2\":", f);
+		jnum(f, s->res.fit.r2);
+		fprintf(f, ",\"delta_objects\":%.0f,\"verdict\":", s->delta);
+		jstr(f, s->verdict);
+		fputs("}", f);
+	}
+	fputs("],\"counters\":{", f);
+	for (int i = 0; i < LLC_NR; i++)
+		fprintf(f, "\"%s\":%" PRIu64 ",", cnames[i], c->c[i]);
+	fprintf(f, "\"lost_alloc_events\":%" PRIu64 ",\"lost_free_events\":%" PRIu64
+		",\"outstanding_at_last_scan\":%" PRIu64 ",\"max_outstanding\":%" PRIu64 "}",
+		c->missed_alloc_events, c->missed_free_events, c->outstanding, c->capacity);
+	fputs(",\"warnings\":[", f);
+	for (size_t i = 0; i < run->nwarn; i++) {
+		if (i)
+			fputc(',', f);
+		jstr(f, run->warnings[i]);
+	}
+	fputs("]}\n", f);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Everything one leakloop run measured, and what the analysis made of it. */
+#ifndef LEAKLOOP_RUN_H
+#define LEAKLOOP_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "backend.h"
+#include "groups.h"
+#include "kallsyms.h"
+#include "slabinfo.h"
+#include "verdict.h"
+
+struct ll_options {
+	uint32_t n;			/* measured iterations */
+	uint32_t warmup;		/* unmeasured runs first */
+	uint32_t checkpoints;		/* snapshots while looping */
+	double settle_s;		/* wait before the final snapshot */
+	bool json;
+	bool show_output;		/* workload stdout/stderr kept */
+	struct ll_backend_config backend;
+	struct ll_rules rules;
+	char **argv;			/* the command */
+};
+
+struct ll_slab_result {
+	char name[64];
+	unsigned long objsize;
+	struct slab_sysfs_info info;
+	struct ll_result res;
+	double bytes_per_iter;
+	double delta;		/* settled minus baseline active objects */
+	const char *verdict;	/* leaking / growing, not leaking / reclaimable */
+};
+
+struct ll_run {
+	struct ll_options opt;
+	/* Measured. */
+	uint32_t done;			/* measured iterations completed */
+	bool interrupted;
+	double loop_s;			/* wall time of measured runs */
+	double rate;			/* runs per second */
+	size_t ncp;			/* checkpoints taken while looping */
+	double x[LL_MAX_CP];		/* iterations done at each; [ncp] settled */
+	bool settled;
+	struct ll_groups groups;
+	struct slab_snapshot snaps[LL_MAX_CP];
+	struct ll_counters counters;
+	uint32_t failed, signaled;	/* workload runs that did not exit 0 */
+	/* Analysis. */
+	struct ksyms ksyms;
+	bool have_ksyms;
+	struct ll_slab_result *slab;
+	size_t nslab;
+	size_t nleaks;
+	size_t ngrowing;
+	const char *slab_verdict;
+	bool uncertain;
+	char warnings[8][256];
+	size_t nwarn;
+};
+
+/* Stack of a group, innermost first, tracing frames already removed. */
+int ll_run_stack(const struct ll_backend_ops *ops, struct ll_backend *b,
+		 const struct ll_run *run, int32_t stack_id, uint64_t *ips, size_t max);
+
+void ll_analyze(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b);
+void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		    struct ll_backend *b);
+void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		    struct ll_backend *b);
+/* 0 no leak, 1 leak found. */
+int ll_exit_code(const struct ll_run *run);
+
+#endif

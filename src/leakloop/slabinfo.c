@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+#include "slabinfo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int slabinfo_parse(const char *text, struct slab_snapshot *out)
+{
+	struct slab_cache *v = NULL;
+	size_t n = 0, cap = 0;
+	const char *line = text;
+	bool versioned = false;
+
+	out->caches = NULL;
+	out->n = 0;
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		char buf[512];
+		struct slab_cache c;
+		int got;
+
+		if (len >= sizeof(buf))
+			goto bad;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		line = eol ? eol + 1 : NULL;
+		if (strncmp(buf, "slabinfo - version: 2.", 22) == 0) {
+			versioned = true;
+			continue;
+		}
+		if (buf[0] == '#' || buf[0] == '\0')
+			continue;
+		if (!versioned)
+			goto bad;
+		memset(&c, 0, sizeof(c));
+		got = sscanf(buf, "%63s %lu %lu %lu", c.name, &c.active_objs,
+			     &c.num_objs, &c.objsize);
+		if (got != 4)
+			goto bad;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct slab_cache *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv)
+				goto nomem;
+			v = nv;
+			cap = ncap;
+		}
+		v[n++] = c;
+	}
+	if (!versioned)
+		goto bad;
+	out->caches = v;
+	out->n = n;
+	return 0;
+bad:
+	free(v);
+	errno = EINVAL;
+	return -1;
+nomem:
+	free(v);
+	errno = ENOMEM;
+	return -1;
+}
+
+int slabinfo_read(const char *path, struct slab_snapshot *out)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int ret = -1, saved;
+
+	if (!f)
+		return -1;
+	for (;;) {
+		size_t got;
+
+		if (cap - len < 4096) {
+			char *nt = realloc(text, cap + 65536);
+
+			if (!nt) {
+				errno = ENOMEM;
+				goto out;
+			}
+			text = nt;
+			cap += 65536;
+		}
+		got = fread(text + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		errno = EIO;
+		goto out;
+	}
+	text[len] = '\0';
+	ret = slabinfo_parse(text, out);
+out:
+	saved = errno;
+	free(text);
+	fclose(f);
+	errno = saved;
+	return ret;
+}
+
+void slab_snapshot_free(struct slab_snapshot *s)
+{
+	free(s->caches);
+	s->caches = NULL;
+	s->n = 0;
+}
+
+const struct slab_cache *slab_snapshot_find(const struct slab_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->caches[i].name, name) == 0)
+			return &s->caches[i];
+	return NULL;
+}
+
+/* Checked: a truncated path must fail, not open a different file. */
+static int join(char *buf, size_t len, const char *a, const char *b)
+{
+	int w = snprintf(buf, len, "%s/%s", a, b);
+
+	return w < 0 || (size_t)w >= len ? -1 : 0;
+}
+
+static int read_flag(const char *dir, const char *file, bool *out)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int v = 0, ok;
+
+	if (join(path, sizeof(path), dir, file))
+		return -1;
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%d", &v) == 1;
+	fclose(f);
+	if (!ok)
+		return -1;
+	*out = v != 0;
+	return 0;
+}
+
+int slab_sysfs_info(const char *sysfs_root, const char *name, struct slab_sysfs_info *out)
+{
+	char path[PATH_MAX], real[PATH_MAX], other[PATH_MAX], oreal[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	size_t used = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (join(path, sizeof(path), sysfs_root, name) || !realpath(path, real))
+		return -1;
+	out->known = true;
+	if (read_flag(real, "reclaim_account", &out->reclaimable))
+		out->reclaimable = false;
+	d = opendir(sysfs_root);
+	if (!d)
+		return 0;
+	/* Every name whose entry resolves to the same directory is the same
+	 * kmem_cache. */
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, name) == 0)
+			continue;
+		if (de->d_name[0] == ':')
+			continue;	/* the anonymous merged directory itself */
+		if (join(other, sizeof(other), sysfs_root, de->d_name) ||
+		    !realpath(other, oreal) || strcmp(oreal, real) != 0)
+			continue;
+		int w = snprintf(out->aliases + used, sizeof(out->aliases) - used,
+				 "%s%s", used ? "," : "", de->d_name);
+		if (w < 0 || (size_t)w >= sizeof(out->aliases) - used) {
+			out->aliases[used] = '\0';
+			break;	/* truncated list: keep what fits */
+		}
+		used += (size_t)w;
+	}
+	closedir(d);
+	return 0;
+}

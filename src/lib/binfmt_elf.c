@@ -1,0 +1,261 @@
+/* The ELF handler: load_elf_binary() of fs/binfmt_elf.c, in its order.
+ *
+ *   program header -> program headers -> PT_INTERP (open the interpreter,
+ *   check its headers) -> map the program -> map the interpreter -> stack.
+ *
+ * Unlike the kernel, every rule (elf_check.c) is applied before the first
+ * mapping, yet each failure still returns the errno the kernel returns at
+ * the point where it would notice. The interpreter is mapped here, not by a
+ * rewrite through exec.c, exactly as the kernel does. */
+#include "binfmt.h"
+#include "bprm.h"
+#include "elf_check.h"
+#include "elf_map.h"
+#include "kmem.h"
+#include "stack.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+struct elf_obj {
+	const char *path;
+	int fd;
+	uint64_t size;
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+	struct elf_layout lay;
+	struct elf_report rep;
+	enum elf_role role;
+	uintptr_t bias;
+};
+
+struct elf_ctx {
+	struct elf_obj prog, interp;
+	char *interp_path;
+};
+
+/* Turn a rule's refusal into the request's diagnosis; suspicious findings
+ * become notes, which `uexec explain` shows. */
+static int fail_finding(struct bprm *b, const struct elf_obj *o, enum elf_phase phase)
+{
+	const struct elf_finding *f = elf_report_first(&o->rep, phase);
+
+	const char *why = f->severity == ELF_STRICT ? "; Linux would load it, uexec refuses" :
+			  phase == ELF_PHASE_LOAD ? "; Linux finds this only after the point of no "
+						    "return and kills the process with SIGSEGV" : "";
+
+	return bprm_fail(b, f->err, "%s: %s (rule %s%s)", o->path, f->msg, f->rule, why);
+}
+
+static void note_findings(const struct bprm *b, const struct elf_obj *o)
+{
+	for (size_t i = 0; i < o->rep.n; i++)
+		if (o->rep.f[i].severity == ELF_SUSPICIOUS)
+			bprm_note(b, "%s: %s (rule %s)", o->path, o->rep.f[i].msg, o->rep.f[i].rule);
+}
+
+/* load_elf_phdrs(): a failed or short read keeps the caller's errno
+ * (-ENOEXEC for the program, -ELIBBAD for the interpreter), as in the
+ * kernel, where the read's own error is lost. */
+static int read_phdrs(struct bprm *b, struct elf_obj *o)
+{
+	const int bad = o->role == ELF_ROLE_INTERP ? -ELIBBAD : -ENOEXEC;
+	ssize_t r;
+
+	o->ph = kzalloc(o->lay.phsize);
+	if (!o->ph)
+		return bprm_fail(b, -ENOMEM, "no memory for %s's program headers", o->path);
+	r = sys_pread_full(o->fd, o->ph, o->lay.phsize, (off_t)o->lay.phoff);
+	if (r < 0 || (size_t)r != o->lay.phsize)
+		return bprm_fail(b, bad, "%s: cannot read its %u program headers at offset 0x%llx%s",
+				 o->path, o->lay.phnum, (unsigned long long)o->lay.phoff,
+				 r < 0 ? " (read error)" : " (file too short)");
+	elf_check_phdrs(&o->eh, o->ph, o->size, o->role, &o->rep, &o->lay);
+	if (elf_report_err(&o->rep, ELF_PHASE_HEADER))
+		return fail_finding(b, o, ELF_PHASE_HEADER);
+	return 0;
+}
+
+static bool has(const char *s, const char *sub)
+{
+	return strstr(s, sub) != NULL;
+}
+
+/* The famous "No such file or directory" for a file that exists: say
+ * which loader is missing and what that usually means. */
+static int interp_missing(struct bprm *b, const char *path)
+{
+	static const struct { const char *needle, *arch; } foreign[] = {
+		{ "aarch64", "aarch64" }, { "armhf", "32-bit arm (hard float)" },
+		{ "ld-linux.so.3", "32-bit arm" }, { "ld-linux.so.2", "i386 (32-bit x86)" },
+		{ "riscv64", "riscv64" }, { "ld64.so.2", "ppc64le" }, { "ld64.so.1", "s390x or ppc64" },
+		{ "loongarch", "loongarch64" }, { "x32", "x32" }, { "mips", "mips" },
+		{ "i386", "i386 (32-bit x86)" }, { "armv7", "32-bit arm" },
+	};
+	const char *p = b->interp ? b->interp : b->filename;
+
+	if (has(path, "ld-musl-")) {
+		if (has(path, "ld-musl-x86_64"))
+			return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is "
+					 "a musl program and musl is not installed (apt install musl)",
+					 p, path);
+		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is a "
+				 "musl program built for another architecture", p, path);
+	}
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		if (has(path, foreign[i].needle))
+			return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: the "
+					 "program was built for %s, not x86_64", p, path, foreign[i].arch);
+	if (has(path, "ld-linux-x86-64.so"))
+		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is a "
+				 "glibc program and this system has no glibc dynamic loader there", p, path);
+	if (has(path, "/system/bin/linker"))
+		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is an "
+				 "Android program", p, path);
+	if (has(path, "ld-elf.so"))
+		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is a "
+				 "FreeBSD program", p, path);
+	return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: the program's "
+			 "dynamic loader is missing (the kernel reports this as the program itself "
+			 "not existing)", p, path);
+}
+
+/* The PT_INTERP part of load_elf_binary(): read the path, open_exec() it,
+ * read and check its headers (-ELIBBAD when it is no x86-64 ELF). */
+static int open_interp(struct bprm *b, struct elf_ctx *c)
+{
+	const Elf64_Phdr *p = &c->prog.ph[c->prog.lay.interp_index];
+	struct elf_obj *o = &c->interp;
+	struct uexec_event ev = { .kind = UEXEC_EV_INTERP, .text = "PT_INTERP" };
+	unsigned char ehdr[sizeof(Elf64_Ehdr)];
+	struct stat st;
+	ssize_t r;
+	int fd, err;
+
+	/* elf_check bounded p_filesz to 2..PATH_MAX and inside the file. */
+	c->interp_path = kzalloc(p->p_filesz);
+	if (!c->interp_path)
+		return bprm_fail(b, -ENOMEM, "no memory for the interpreter path");
+	r = sys_pread_full(c->prog.fd, c->interp_path, p->p_filesz, (off_t)p->p_offset);
+	if (r < 0 || (size_t)r != p->p_filesz)
+		return bprm_fail(b, r < 0 ? -errno : -EIO, "%s: cannot read the PT_INTERP string",
+				 c->prog.path);
+	err = elf_check_interp_path(c->interp_path, p->p_filesz, &c->prog.rep);
+	if (err)
+		return fail_finding(b, &c->prog, ELF_PHASE_HEADER);
+	ev.path = c->interp_path;
+	bprm_trace(b, &ev);
+
+	/* Checked before open_exec() only to explain ENOENT well; the open
+	 * below still decides, with the kernel's checks. */
+	if (faccessat(AT_FDCWD, c->interp_path, F_OK, 0) < 0 && errno == ENOENT)
+		return interp_missing(b, c->interp_path);
+	fd = bprm_open_exec(b, c->interp_path, &st);
+	if (fd < 0)
+		return fd;
+	o->fd = fd;
+	o->path = c->interp_path;
+	o->size = (uint64_t)st.st_size;
+	o->role = ELF_ROLE_INTERP;
+	r = sys_pread_full(fd, ehdr, sizeof(ehdr), 0);
+	if (r < 0)
+		return bprm_fail(b, -errno, "%s: cannot read the interpreter's ELF header", o->path);
+	err = elf_check_ehdr(ehdr, (size_t)r, o->size, o->role, &o->rep, &o->lay);
+	if (err)
+		return fail_finding(b, o, ELF_PHASE_HEADER);
+	memcpy(&o->eh, ehdr, sizeof(o->eh));
+	return read_phdrs(b, o);
+}
+
+static void trace_value(const struct bprm *b, enum uexec_event_kind kind, uint64_t v)
+{
+	struct uexec_event ev = { .kind = kind, .value = v };
+
+	bprm_trace(b, &ev);
+}
+
+static int load_elf_binary(struct bprm *b)
+{
+	struct elf_ctx *c;
+	struct elf_image_info info = { 0 };
+	uintptr_t entry;
+	int err;
+
+	/* Not ELF: not ours, silently, so that the next handler may try. */
+	if (b->buf_len < SELFMAG || memcmp(b->buf, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
+	c = kzalloc(sizeof(*c));
+	if (!c)
+		return bprm_fail(b, -ENOMEM, "no memory for the ELF loader");
+	c->interp.fd = -1;
+	c->prog.fd = b->fd;
+	c->prog.path = b->interp ? b->interp : b->filename;
+	c->prog.size = (uint64_t)b->st.st_size;
+	c->prog.role = ELF_ROLE_PROGRAM;
+
+	/* The kernel reads the header from the zero-padded 256-byte buffer. */
+	err = elf_check_ehdr(b->buf, sizeof(b->buf), c->prog.size, ELF_ROLE_PROGRAM,
+			     &c->prog.rep, &c->prog.lay);
+	if (err) {
+		err = fail_finding(b, &c->prog, ELF_PHASE_HEADER);
+		goto out;
+	}
+	memcpy(&c->prog.eh, b->buf, sizeof(c->prog.eh));
+	err = read_phdrs(b, &c->prog);
+	if (!err && c->prog.lay.interp_index >= 0)
+		err = open_interp(b, c);
+	if (err)
+		goto out;
+	note_findings(b, &c->prog);
+	if (c->interp.fd >= 0)
+		note_findings(b, &c->interp);
+
+	/* Kernel order: the program is mapped (and its segments refused)
+	 * before load_elf_interp() looks at the interpreter's. */
+	if (elf_report_err(&c->prog.rep, ELF_PHASE_LOAD)) {
+		err = fail_finding(b, &c->prog, ELF_PHASE_LOAD);
+		goto out;
+	}
+	if (c->interp.fd >= 0 && elf_report_err(&c->interp.rep, ELF_PHASE_LOAD)) {
+		err = fail_finding(b, &c->interp, ELF_PHASE_LOAD);
+		goto out;
+	}
+	err = elf_map_image(b, c->prog.fd, c->prog.path, c->prog.ph, &c->prog.lay, &c->prog.bias);
+	if (err)
+		goto out;
+	info.entry = c->prog.bias + c->prog.lay.entry;
+	entry = info.entry;
+	if (c->interp.fd >= 0) {
+		err = elf_map_image(b, c->interp.fd, c->interp.path, c->interp.ph, &c->interp.lay,
+				    &c->interp.bias);
+		if (err)
+			goto out;
+		/* The mappings hold the file; the descriptor is no longer needed. */
+		sys_close(c->interp.fd);
+		c->interp.fd = -1;
+		info.base = c->interp.bias;
+		entry = c->interp.bias + c->interp.lay.entry;
+	}
+	/* 6.x: AT_PHDR is load_bias + (0 when no PT_LOAD holds the table). */
+	info.phdr = c->prog.bias + c->prog.lay.phdr_vaddr;
+	info.phent = sizeof(Elf64_Phdr);
+	info.phnum = c->prog.lay.phnum;
+	info.exec_stack = c->prog.lay.exec_stack;
+	trace_value(b, UEXEC_EV_ENTRY, entry);
+	err = stack_build(b, &info);
+	if (err)
+		goto out;
+	b->entry = entry;
+out:
+	sys_close(c->interp.fd);
+	kfree(c->interp.ph);
+	kfree(c->prog.ph);
+	kfree(c->interp_path);
+	kfree(c);
+	return err;
+}
+
+const struct binfmt binfmt_elf = { "elf", load_elf_binary };

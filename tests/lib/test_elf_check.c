@@ -1,0 +1,646 @@
+/* Every elf_check rule, each on a header crafted in memory: the errno the
+ * kernel gives (or uexec's stricter refusal), the rule id, the phase. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "elf_check.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* A small, valid ET_EXEC: R (holding the headers), RX, RW with bss, stack. */
+struct img {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[80];
+	uint64_t size;
+};
+
+static void base(struct img *m)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
+	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	m->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	m->eh.e_type = ET_EXEC;
+	m->eh.e_machine = EM_X86_64;
+	m->eh.e_version = EV_CURRENT;
+	m->eh.e_entry = 0x401010;
+	m->eh.e_phoff = sizeof(Elf64_Ehdr);
+	m->eh.e_ehsize = sizeof(Elf64_Ehdr);
+	m->eh.e_phentsize = sizeof(Elf64_Phdr);
+	m->eh.e_phnum = 4;
+	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R, .p_offset = 0,
+				 .p_vaddr = 0x400000, .p_filesz = 0x1000, .p_memsz = 0x1000,
+				 .p_align = 0x1000 };
+	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0x1000,
+				 .p_vaddr = 0x401000, .p_filesz = 0x1000, .p_memsz = 0x1000,
+				 .p_align = 0x1000 };
+	m->ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x2000,
+				 .p_vaddr = 0x402000, .p_filesz = 0x800, .p_memsz = 0x3000,
+				 .p_align = 0x1000 };
+	m->ph[3] = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W };
+	m->size = 0x2800;
+}
+
+static void base_dyn(struct img *m)
+{
+	base(m);
+	m->eh.e_type = ET_DYN;
+	for (int i = 0; i < 3; i++)
+		m->ph[i].p_vaddr -= 0x400000;
+	m->eh.e_entry -= 0x400000;
+}
+
+struct result {
+	struct elf_report r;
+	struct elf_layout lay;
+	int err;
+};
+
+static struct result res;
+
+static int run(struct img *m, enum elf_role role)
+{
+	elf_report_init(&res.r);
+	res.err = elf_check_ehdr(&m->eh, sizeof(m->eh), m->size, role, &res.r, &res.lay);
+	if (!res.err)
+		res.err = elf_check_phdrs(&m->eh, m->ph, m->size, role, &res.r, &res.lay);
+	return res.err;
+}
+
+static const struct elf_finding *find(const char *rule)
+{
+	for (size_t i = 0; i < res.r.n; i++)
+		if (!strcmp(res.r.f[i].rule, rule))
+			return &res.r.f[i];
+	return NULL;
+}
+
+/* The first refusal is `rule` with `err` and `sev`. */
+static void expect_refusal(const char *rule, int err, enum elf_severity sev)
+{
+	const struct elf_finding *f = elf_report_first(&res.r, ELF_PHASE_HEADER);
+
+	if (!f)
+		f = elf_report_first(&res.r, ELF_PHASE_LOAD);
+	assert_non_null(f);
+	assert_string_equal(f->rule, rule);
+	assert_int_equal(f->err, err);
+	assert_int_equal(res.err, err);
+	assert_int_equal(f->severity, sev);
+	assert_true(f->msg[0] != '\0');
+}
+
+static void expect_suspicious(const char *rule)
+{
+	const struct elf_finding *f = find(rule);
+
+	assert_non_null(f);
+	assert_int_equal(f->severity, ELF_SUSPICIOUS);
+	assert_int_equal(f->err, 0);
+	assert_int_equal(res.err, 0);
+}
+
+static void test_valid_exec(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_int_equal(res.r.n, 0);
+	assert_int_equal(res.lay.type, ET_EXEC);
+	assert_int_equal(res.lay.nload, 3);
+	assert_int_equal(res.lay.lo, 0x400000);
+	assert_int_equal(res.lay.hi, 0x405000);
+	assert_int_equal(res.lay.total, 0x5000);
+	assert_int_equal(res.lay.phdr_vaddr, 0x400040);
+	assert_int_equal(res.lay.interp_index, -1);
+	assert_false(res.lay.exec_stack);
+	assert_int_equal(res.lay.max_align, ELF_PAGE_SIZE);
+}
+
+static void test_valid_dyn(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base_dyn(&m);
+	m.ph[2].p_align = 0x200000;
+	m.ph[2].p_offset = 0x2000; /* 0x2000 - 0x2000 is 0 mod 2 MiB */
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_int_equal(res.r.n, 0);
+	assert_int_equal(res.lay.lo, 0);
+	assert_int_equal(res.lay.max_align, 0x200000);
+	assert_int_equal(run(&m, ELF_ROLE_INTERP), 0);
+}
+
+static void test_magic(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_ident[1] = 'X';
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("elf_magic", -ENOEXEC, ELF_REFUSED);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("elf_magic", -ELIBBAD, ELF_REFUSED);
+}
+
+static void test_short_interp_header(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	elf_report_init(&res.r);
+	res.err = elf_check_ehdr(&m.eh, 40, 40, ELF_ROLE_INTERP, &res.r, &res.lay);
+	expect_refusal("ehdr_short", -EIO, ELF_REFUSED);
+	/* The program's header comes zero-padded: a 40-byte ELF fails later. */
+	elf_report_init(&res.r);
+	res.err = elf_check_ehdr(&m.eh, 40, 40, ELF_ROLE_PROGRAM, &res.r, &res.lay);
+	expect_refusal("e_phentsize", -ENOEXEC, ELF_REFUSED);
+}
+
+static void test_class(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("ei_class", -ENOEXEC, ELF_STRICT);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("ei_class", -ELIBBAD, ELF_STRICT);
+}
+
+static void test_type(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_type = ET_REL;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_type", -ENOEXEC, ELF_REFUSED);
+	assert_non_null(strstr(find("e_type")->msg, "object file"));
+	/* load_elf_interp(): -EINVAL, and only when mapping. */
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("e_type", -EINVAL, ELF_REFUSED);
+	assert_int_equal(find("e_type")->phase, ELF_PHASE_LOAD);
+	assert_int_equal(elf_report_err(&res.r, ELF_PHASE_HEADER), 0);
+}
+
+static void test_machine(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_machine = EM_AARCH64;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_machine", -ENOEXEC, ELF_REFUSED);
+	assert_non_null(strstr(find("e_machine")->msg, "aarch64"));
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("e_machine", -ELIBBAD, ELF_REFUSED);
+}
+
+static void test_phentsize(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_phentsize = 32;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_phentsize", -ENOEXEC, ELF_REFUSED);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("e_phentsize", -ELIBBAD, ELF_REFUSED);
+}
+
+static void test_phnum(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_phnum = 0;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_phnum", -ENOEXEC, ELF_REFUSED);
+	m.eh.e_phnum = 1171; /* 65576 bytes > 64 KiB */
+	m.size = 1 << 20;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_phnum", -ENOEXEC, ELF_REFUSED);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("e_phnum", -ELIBBAD, ELF_REFUSED);
+	/* 6.x reads up to 64 KiB; uexec keeps the old one-page limit. */
+	m.eh.e_phnum = 74;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_phnum", -ENOEXEC, ELF_STRICT);
+	m.eh.e_phnum = 73;
+	m.eh.e_phoff = 0;
+	elf_report_init(&res.r);
+	assert_int_equal(elf_check_ehdr(&m.eh, sizeof(m.eh), m.size, ELF_ROLE_PROGRAM,
+					&res.r, &res.lay), 0);
+}
+
+static void test_phoff(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_phoff = UINT64_MAX - 8; /* wraps */
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_phoff", -ENOEXEC, ELF_REFUSED);
+	m.eh.e_phoff = m.size - 100;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_phoff", -ENOEXEC, ELF_REFUSED);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("e_phoff", -ELIBBAD, ELF_REFUSED);
+}
+
+static void add_interp(struct img *m, uint64_t off, uint64_t size)
+{
+	m->ph[m->eh.e_phnum++] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_flags = PF_R,
+					       .p_offset = off, .p_filesz = size, .p_memsz = size };
+}
+
+static void test_interp_size(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	add_interp(&m, 0x200, 1);
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("pt_interp_size", -ENOEXEC, ELF_REFUSED);
+	base(&m);
+	add_interp(&m, 0x200, ELF_PATH_MAX + 1);
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("pt_interp_size", -ENOEXEC, ELF_REFUSED);
+	base(&m);
+	add_interp(&m, 0x200, 28);
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_int_equal(res.lay.interp_index, 4);
+}
+
+static void test_interp_file(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	add_interp(&m, m.size - 4, 28);
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("pt_interp_file", -EIO, ELF_REFUSED);
+	base(&m);
+	add_interp(&m, UINT64_MAX - 4, 28);
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("pt_interp_file", -EIO, ELF_REFUSED);
+}
+
+static void test_interp_nul(void **state)
+{
+	(void)state;
+	elf_report_init(&res.r);
+	res.err = elf_check_interp_path("/lib/ld.so", 10, &res.r);
+	expect_refusal("pt_interp_nul", -ENOEXEC, ELF_REFUSED);
+	elf_report_init(&res.r);
+	assert_int_equal(elf_check_interp_path("/lib/ld.so", 11, &res.r), 0);
+	assert_int_equal(res.r.n, 0);
+	elf_report_init(&res.r);
+	res.err = elf_check_interp_path("/lib\0ld.so", 11, &res.r);
+	expect_suspicious("pt_interp_nul");
+}
+
+static void test_interp_suspicious(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	add_interp(&m, 0x200, 28);
+	add_interp(&m, 0x300, 28);
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_interp_multiple");
+	assert_int_equal(res.lay.interp_index, 4);
+	base(&m);
+	m.size = 0x3000;
+	add_interp(&m, 0x2900, 28); /* in the file, beyond every PT_LOAD's bytes */
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_interp_not_loaded");
+}
+
+static void test_gnu_stack_last_wins(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[3].p_flags = PF_R | PF_W | PF_X;
+	m.ph[4] = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W };
+	m.eh.e_phnum = 5;
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_false(res.lay.exec_stack);
+	assert_null(find("exec_stack"));
+	m.ph[3].p_flags = PF_R | PF_W;
+	m.ph[4].p_flags = PF_R | PF_W | PF_X;
+	run(&m, ELF_ROLE_PROGRAM);
+	assert_true(res.lay.exec_stack);
+	expect_suspicious("exec_stack");
+}
+
+static void test_filesz(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[1].p_filesz = 0x1800;
+	m.size = 0x3000;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("p_filesz", -EINVAL, ELF_REFUSED);
+	assert_int_equal(find("p_filesz")->phase, ELF_PHASE_LOAD);
+	/* load_elf_interp() says -ENOMEM for the same fault. */
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("p_filesz", -ENOMEM, ELF_REFUSED);
+}
+
+static void test_vaddr(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[2].p_memsz = UINT64_MAX - 0x1000; /* vaddr + memsz wraps */
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("p_vaddr", -EINVAL, ELF_REFUSED);
+	base(&m);
+	m.ph[2].p_vaddr = ELF_TASK_SIZE - 0x1000;
+	m.ph[2].p_offset = 0x2000;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("p_vaddr", -EINVAL, ELF_REFUSED);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("p_vaddr", -ENOMEM, ELF_REFUSED);
+}
+
+static void test_offset(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[1].p_offset = 0x1008;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("p_offset", -EINVAL, ELF_REFUSED);
+	base(&m);
+	m.ph[2].p_offset = UINT64_MAX & ~0xfffULL;
+	m.ph[2].p_filesz = 0x2000; /* offset + filesz wraps */
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("p_offset", -EINVAL, ELF_REFUSED);
+}
+
+static void test_segment_eof(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.size = 0x2400;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("segment_eof", -ENOEXEC, ELF_STRICT);
+}
+
+static void test_total_size(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base_dyn(&m);
+	for (int i = 0; i < 3; i++)
+		m.ph[i].p_type = PT_NOTE;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("total_size", -EINVAL, ELF_REFUSED);
+	run(&m, ELF_ROLE_INTERP);
+	expect_refusal("total_size", -EINVAL, ELF_REFUSED);
+	m.eh.e_type = ET_EXEC;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("total_size", -EINVAL, ELF_STRICT);
+}
+
+static void test_total_size_comes_first(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base_dyn(&m);
+	/* An empty PT_LOAD with a misaligned offset: refused per segment,
+	 * but total_mapping_size() == 0 is what the kernel sees first. */
+	m.ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 8, .p_vaddr = 0 };
+	m.ph[1].p_type = m.ph[2].p_type = PT_NOTE;
+	run(&m, ELF_ROLE_PROGRAM);
+	assert_string_equal(elf_report_first(&res.r, ELF_PHASE_LOAD)->rule, "total_size");
+	assert_non_null(find("p_offset"));
+}
+
+static void test_entry(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_entry = ELF_TASK_SIZE;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_entry", -EINVAL, ELF_REFUSED);
+	m.eh.e_entry = 0x900000;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_entry", -ENOEXEC, ELF_STRICT);
+	m.eh.e_entry = 0x402010;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_entry");
+}
+
+static void test_load_order_and_overlap(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	Elf64_Phdr t = m.ph[1];
+	m.ph[1] = m.ph[2];
+	m.ph[2] = t;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_load_order");
+	assert_null(find("pt_load_overlap"));
+	base(&m);
+	m.ph[1].p_memsz = 0x1800;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_load_overlap");
+	assert_null(find("pt_load_order"));
+}
+
+static void test_align(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[1].p_align = 0x3000;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("p_align");
+	assert_int_equal(res.lay.max_align, ELF_PAGE_SIZE);
+	base(&m);
+	m.ph[1].p_align = 0x10000; /* 0x401000 - 0x1000 = 0x400000: congruent */
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_null(find("p_align"));
+	m.ph[2].p_align = 0x10000; /* 0x402000 - 0x2000 congruent too */
+	m.ph[2].p_vaddr = 0x403000;
+	m.ph[2].p_offset = 0x2000; /* 0x401000: not a multiple of 64 KiB */
+	m.ph[2].p_memsz = 0x2000;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("p_align");
+	assert_int_equal(res.lay.max_align, 0x10000);
+}
+
+static void test_wx_and_huge(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[2].p_flags = PF_R | PF_W | PF_X;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("wx_segment");
+	base(&m);
+	m.ph[2].p_memsz = ELF_HUGE_MEMSZ + 0x1000;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("p_memsz_huge");
+}
+
+static void test_phdr_location(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_phoff = 0x1800; /* inside the RX segment, beyond the first page */
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("phdr_location");
+	assert_int_equal(res.lay.phdr_vaddr, 0x401800);
+	base(&m);
+	m.ph[0].p_filesz = m.ph[0].p_memsz = 0x40; /* the table is not loaded */
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("phdr_not_loaded");
+	base(&m);
+	m.ph[4] = (Elf64_Phdr){ .p_type = PT_PHDR, .p_vaddr = 0x400080 };
+	m.eh.e_phnum = 5;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_phdr");
+}
+
+static void test_ident_suspicious(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.eh.e_ident[EI_PAD + 2] = 7;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("ei_pad");
+	base(&m);
+	m.eh.e_ident[EI_DATA] = ELFDATA2MSB;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("ei_data");
+	base(&m);
+	m.eh.e_version = 2;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_version");
+}
+
+/* The kernel opens the interpreter between the phases: a bad PT_INTERP
+ * wins over a bad PT_LOAD, whatever their order in the table. */
+static void test_phase_order(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[1].p_filesz = 0x1800;
+	m.size = 0x3000;
+	add_interp(&m, 0x200, 1);
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("pt_interp_size", -ENOEXEC, ELF_REFUSED);
+	assert_int_equal(elf_report_err(&res.r, ELF_PHASE_LOAD), -EINVAL);
+}
+
+static void test_report_overflow(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	/* 40 W+X segments, each also unsorted: more findings than slots. */
+	for (int i = 0; i < 40; i++)
+		m.ph[i] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+					.p_vaddr = 0x400000 + 0x1000 * (40 - i), .p_offset = 0,
+					.p_filesz = 0x1000, .p_memsz = 0x1000, .p_align = 0x1000 };
+	m.eh.e_phnum = 40;
+	m.eh.e_entry = 0x401000;
+	m.size = 0x3000;
+	run(&m, ELF_ROLE_PROGRAM);
+	assert_int_equal(res.r.n, ELF_MAX_FINDINGS);
+	assert_true(res.r.dropped > 0);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(elf_machine_name(EM_AARCH64), "aarch64");
+	assert_null(elf_machine_name(0xfff0));
+	assert_string_equal(elf_severity_name(ELF_STRICT), "strict");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_exec),
+		cmocka_unit_test(test_valid_dyn),
+		cmocka_unit_test(test_magic),
+		cmocka_unit_test(test_short_interp_header),
+		cmocka_unit_test(test_class),
+		cmocka_unit_test(test_type),
+		cmocka_unit_test(test_machine),
+		cmocka_unit_test(test_phentsize),
+		cmocka_unit_test(test_phnum),
+		cmocka_unit_test(test_phoff),
+		cmocka_unit_test(test_interp_size),
+		cmocka_unit_test(test_interp_file),
+		cmocka_unit_test(test_interp_nul),
+		cmocka_unit_test(test_interp_suspicious),
+		cmocka_unit_test(test_gnu_stack_last_wins),
+		cmocka_unit_test(test_filesz),
+		cmocka_unit_test(test_vaddr),
+		cmocka_unit_test(test_offset),
+		cmocka_unit_test(test_segment_eof),
+		cmocka_unit_test(test_total_size),
+		cmocka_unit_test(test_total_size_comes_first),
+		cmocka_unit_test(test_entry),
+		cmocka_unit_test(test_load_order_and_overlap),
+		cmocka_unit_test(test_align),
+		cmocka_unit_test(test_wx_and_huge),
+		cmocka_unit_test(test_phdr_location),
+		cmocka_unit_test(test_ident_suspicious),
+		cmocka_unit_test(test_phase_order),
+		cmocka_unit_test(test_report_overflow),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
