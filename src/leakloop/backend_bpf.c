@@ -153,13 +153,6 @@ static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out
 		fprintf(stderr, "leakloop: note: no percpu tracepoints, percpu "
 			"allocations not tracked\n");
 	}
-	/* Bulk and sheaf frees fire no tracepoint; hook them where the
-	 * functions exist (static ones may be inlined away). */
-	if (btf__find_by_name_kind(btf, "kmem_cache_free_bulk", BTF_KIND_FUNC) <= 0)
-		bpf_program__set_autoload(b->skel->progs.on_free_bulk, false);
-	if (btf__find_by_name_kind(btf, "__rcu_free_sheaf_prepare", BTF_KIND_FUNC) <= 0 ||
-	    btf__find_by_name_kind(btf, "slab_sheaf", BTF_KIND_STRUCT) <= 0)
-		bpf_program__set_autoload(b->skel->progs.on_rcu_sheaf, false);
 	err = leakloop_bpf__load(b->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
@@ -429,8 +422,7 @@ static int bpf_counters(struct ll_backend *b, struct ll_counters *out)
 		prog_misses(s->progs.on_page_alloc) + prog_misses(s->progs.on_percpu_alloc);
 	out->missed_free_events = prog_misses(s->progs.on_kfree) +
 		prog_misses(s->progs.on_kmem_cache_free) +
-		prog_misses(s->progs.on_page_free) + prog_misses(s->progs.on_percpu_free) +
-		prog_misses(s->progs.on_free_bulk) + prog_misses(s->progs.on_rcu_sheaf);
+		prog_misses(s->progs.on_page_free) + prog_misses(s->progs.on_percpu_free);
 	out->outstanding = b->last_outstanding;
 	out->capacity = bpf_map__max_entries(s->maps.allocs);
 	return 0;

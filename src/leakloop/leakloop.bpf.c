@@ -56,6 +56,16 @@ struct {
 	__type(value, char[32]);
 } caches SEC(".maps");
 
+/* Per cache: allocations that landed on an address still outstanding, i.e.
+ * evidence that this cache's frees are partly invisible (kfree_rcu sheaves,
+ * kfree_bulk fire no tracepoint). Keyed by ll_reuse_key(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} reused SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LLC_NR);
@@ -110,8 +120,20 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
 	err = bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* The address was handed out again, so its free was missed
-		 * (bulk free, lost event): the new owner replaces it. */
+		 * (bulk free, lost event): the new owner replaces it, and the
+		 * old owner's cache is marked as having untraced frees. */
+		struct ll_alloc *old = bpf_map_lookup_elem(&allocs, &addr);
+
 		count(LLC_REUSED);
+		if (old) {
+			__u64 rk = ll_reuse_key(old->kind, old->cache, old->size), one = 1;
+			__u64 *n = bpf_map_lookup_elem(&reused, &rk);
+
+			if (n)
+				__sync_fetch_and_add(n, 1);
+			else
+				bpf_map_update_elem(&reused, &rk, &one, BPF_NOEXIST);
+		}
 		err = bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY);
 	}
 	if (err)
@@ -213,47 +235,6 @@ SEC("tp_btf/percpu_free_percpu")
 int on_percpu_free(__u64 *ctx)
 {
 	on_free(ctx[2]);	/* (base_addr, off, ptr) */
-	return 0;
-}
-
-/*
- * Frees that fire no tracepoint. Without these, objects freed in bulk stay
- * "outstanding" until their address is handed out again, and on 6.18 the
- * maple tree (kfree_rcu into per-CPU sheaves) alone looks like a leak of a
- * node every few execs. Both hooks are optional: older kernels lack sheaves.
- */
-#define BULK_MAX 256	/* bounded for the verifier; callers pass <= 32..64 */
-
-static __always_inline void free_array(void *const *objs, __u64 n)
-{
-	for (__u32 i = 0; i < BULK_MAX; i++) {
-		void *obj = NULL;
-
-		if (i >= n)
-			break;
-		if (bpf_probe_read_kernel(&obj, sizeof(obj), &objs[i]))
-			break;
-		on_free((__u64)obj);
-	}
-	if (n > BULK_MAX)
-		count(LLC_BULK_TRUNCATED);
-}
-
-/* kmem_cache_free_bulk(s, size, p): also kfree_bulk() and kvfree_rcu batches. */
-SEC("fentry/kmem_cache_free_bulk")
-int BPF_PROG(on_free_bulk, struct kmem_cache *s, size_t size, void **p)
-{
-	(void)s;
-	free_array(p, size);
-	return 0;
-}
-
-/* A full rcu_free sheaf after its grace period: its objects are free now. */
-SEC("fentry/__rcu_free_sheaf_prepare")
-int BPF_PROG(on_rcu_sheaf, struct kmem_cache *s, struct slab_sheaf *sheaf)
-{
-	(void)s;
-	free_array((void *const *)sheaf->objects, sheaf->size);
 	return 0;
 }
 

@@ -46,8 +46,15 @@ enum ll_counter {
 	LLC_NULL_ALLOC,		/* failed allocations, ignored */
 	LLC_REUSED,		/* alloc at an outstanding address: missed free */
 	LLC_TASKS_FULL,		/* workload tasks not tracked: tasks map full */
-	LLC_BULK_TRUNCATED,	/* bulk frees longer than the BPF loop bound */
 	LLC_NR
 };
+
+/* Key of the per-cache "reused address" counter: kmem_cache pointer for
+ * cache objects, the size for kmalloc (its class) and pages. */
+static inline __u64 ll_reuse_key(__u32 kind, __u64 cache, __u64 size)
+{
+	return ((__u64)kind << 56) ^ (kind == LL_CACHE ? cache : kind == LL_PERCPU ? 0 : size);
+}
+
 
 #endif

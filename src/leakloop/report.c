@@ -240,7 +240,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		[LLC_UNKNOWN_FREE] = "unknown_frees", [LLC_MAP_FULL] = "map_full_drops",
 		[LLC_STACK_EEXIST] = "stack_collisions", [LLC_STACK_ERR] = "stack_errors",
 		[LLC_NULL_ALLOC] = "failed_allocations", [LLC_REUSED] = "missed_frees_reused",
-		[LLC_TASKS_FULL] = "tasks_not_tracked", [LLC_BULK_TRUNCATED] = "bulk_frees_truncated",
+		[LLC_TASKS_FULL] = "tasks_not_tracked",
 	};
 	bool first;
 

@@ -147,6 +147,20 @@ static const char *file_type_name(mode_t m)
 	return "not a regular file";
 }
 
+/* The kernel's deny_write_access() fails when any process has the file
+ * open for writing. User space cannot take that lock, but it can ask the
+ * same question: a read lease is granted only when nobody has the file
+ * open for writing. Where a lease may not be taken (not the owner and no
+ * CAP_LEASE, leases disabled), the answer is unknown and the exec goes on. */
+static int deny_write_access(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		return 0;
+	}
+	return errno == EAGAIN ? -ETXTBSY : 0;
+}
+
 int open_exec_at(int dirfd, const char *path, int flags, struct stat *st, char *why, size_t why_size)
 {
 	/* O_NONBLOCK: opening a FIFO must not hang before the type check
@@ -199,6 +213,11 @@ int open_exec_at(int dirfd, const char *path, int flags, struct stat *st, char *
 	if (syscall(SYS_faccessat2, fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0 &&
 	    (errno == EACCES || faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)) {
 		WHY("%s has no execute permission for this user (mode %04o)", path, (unsigned)(st->st_mode & 07777));
+		goto fail;
+	}
+	ret = deny_write_access(fd);
+	if (ret) {
+		WHY("%s is open for writing by some process: the kernel refuses to execute it (text file busy)", path);
 		goto fail;
 	}
 	return fd;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +56,28 @@ static int search_binary_handler(struct bprm *b)
 	return no_handler(b);
 }
 
+/* bprm_fill_uid(): the final file's set-user-ID and set-group-ID bits
+ * would change the credentials. uexec cannot, and must not pretend to:
+ * refuse, unless the change would be no change (the caller already has
+ * those IDs) or the mount ignores the bits (nosuid). */
+static int check_credentials(struct bprm *b)
+{
+	const struct stat *st = &b->st;
+	bool suid = (st->st_mode & S_ISUID) && st->st_uid != geteuid();
+	/* Set-group-ID without group execute is mandatory locking, not sgid. */
+	bool sgid = (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && st->st_gid != getegid();
+	struct statvfs vfs;
+
+	if (!suid && !sgid)
+		return 0;
+	if (fstatvfs(b->fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		return 0;
+	return bprm_fail(b, -EPERM,
+			 "%s is set-%s-ID (%s %u): the kernel would run it with those privileges; uexec cannot raise privileges and refuses rather than run it without them",
+			 b->interp, suid ? "user" : "group", suid ? "owner" : "group",
+			 suid ? (unsigned)st->st_uid : (unsigned)st->st_gid);
+}
+
 static int exec_binprm(struct bprm *b)
 {
 	for (unsigned depth = 0;; depth++) {
@@ -70,7 +93,7 @@ static int exec_binprm(struct bprm *b)
 		if (ret < 0)
 			return ret;
 		if (b->interpreter_fd < 0)
-			return 0;
+			return check_credentials(b);
 		/* Restart with the interpreter as the file, like the kernel's
 		 * bprm->file = bprm->interpreter. */
 		if (b->have_execfd) {

@@ -107,6 +107,19 @@ static bool is_elf(const unsigned char *b, size_t n)
 	return n >= SELFMAG && !memcmp(b, ELFMAG, SELFMAG);
 }
 
+/* A shared library (ET_DYN with e_entry 0) is not meant to be executed:
+ * "entry in a non-executable segment" would flag every .so under /usr and
+ * drown the findings that matter. */
+static void drop_library_entry(struct elf_report *r)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (!(r->f[i].severity == ELF_SUSPICIOUS && !strcmp(r->f[i].rule, "e_entry")))
+			r->f[k++] = r->f[i];
+	r->n = k;
+}
+
 /* The ELF rules on an open file of `size` bytes whose first `n` bytes are
  * in ehdr. Reads the phdr table and the PT_INTERP string, nothing else.
  * Returns 0 or -errno for an I/O error. */
@@ -130,6 +143,8 @@ static int check_elf(int fd, uint64_t size, const unsigned char *ehdr, size_t n,
 	if ((uint64_t)got != lay.phsize) /* the file shrank under us */
 		return -EIO;
 	elf_check_phdrs(&eh, ph, size, ELF_ROLE_PROGRAM, r, &lay);
+	if (lay.type == ET_DYN && lay.entry == 0)
+		drop_library_entry(r);
 	if (lay.interp_index >= 0) {
 		const Elf64_Phdr *p = &ph[lay.interp_index];
 		uint64_t end;
