@@ -1,33 +1,51 @@
 #!/usr/bin/env python3
-"""Count TAP cases across meson's test log and print the closing line.
+"""Count TAP cases over several runs and print the closing line.
 
-A test program that died before printing all its cases (crash, timeout)
-counts as one failure on top of what it printed, so a crash never hides."""
+Arguments are NAME=PATH: PATH is meson's testlog.json, or tap:FILE for a
+plain TAP stream. A test program that died before printing all its cases
+(crash, timeout, build error) counts as one more failure, so a crash never
+hides behind the cases it did print."""
 import json
 import re
 import sys
 
 CASE = re.compile(r'^(not )?ok\b[^#]*(#\s*(SKIP|TODO)\b(.*))?', re.I)
+totals = [0, 0, 0]  # passed, failed, skipped
 
-passed = failed = skipped = 0
-for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
-    t = json.loads(line)
+
+def count(run, name, text, result_ok):
     p = f = s = 0
-    for out in (t.get('stdout') or '').splitlines():
+    for out in (text or '').splitlines():
         m = CASE.match(out)
         if not m:
             continue
         if m.group(3) and m.group(3).upper() == 'SKIP':
             s += 1
-            print(f"skipped: {t['name']}: {out.strip()}")
+            print(f"skipped: [{run}] {name}: {out.strip()}")
         elif m.group(1):
             f += 1
-            print(f"FAILED: {t['name']}: {out.strip()}")
+            print(f"FAILED: [{run}] {name}: {out.strip()}")
         else:
             p += 1
-    if t.get('result') not in ('OK', 'EXPECTEDFAIL', 'SKIP') and f == 0:
+    if not result_ok and f == 0:
         f += 1
-        print(f"FAILED: {t['name']}: {t.get('result')} (see meson-logs/testlog.txt)")
-    passed, failed, skipped = passed + p, failed + f, skipped + s
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
+        print(f"FAILED: [{run}] {name}: exited badly (see its meson-logs/testlog.txt)")
+    totals[0] += p
+    totals[1] += f
+    totals[2] += s
+
+
+for arg in sys.argv[1:]:
+    run, _, path = arg.partition('=')
+    try:
+        if path.startswith('tap:'):
+            count(run, 'tap', open(path[4:], encoding='utf-8', errors='replace').read(), True)
+            continue
+        for line in open(path, encoding='utf-8', errors='replace'):
+            t = json.loads(line)
+            count(run, t['name'], t.get('stdout'), t.get('result') in ('OK', 'EXPECTEDFAIL', 'SKIP'))
+    except OSError as e:
+        print(f"FAILED: [{run}] no test log: {e}")
+        totals[1] += 1
+print(f"{totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")
+sys.exit(1 if totals[1] else 0)
