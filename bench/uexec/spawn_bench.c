@@ -1,14 +1,15 @@
 /* Spawn benchmark: N x (fork + uexec_execve() in the child + waitpid) against
  * N x (fork + execve() in the child + waitpid), per program, in one run.
  *
- *   spawn_bench [-n N] [-b BATCH] NAME=PATH...
+ *   spawn_bench [-n N] [-b BATCH] [-m both|kernel|uexec] NAME=PATH...
  *
  * The two sides run in interleaved batches of BATCH spawns (kernel first on
  * even batches, uexec first on odd ones) so that drift (frequency scaling,
  * other load, page cache) hits both alike. Per case it prints the mean
  * wall-clock time per spawn of each side and the ratio uexec / kernel.
  * The children's stdin, stdout and stderr are /dev/null; every child must
- * exit 0, or the case is reported as failed. */
+ * exit 0, or the case is reported as failed. -m kernel / -m uexec spawn only
+ * that side (for profiling one side with perf or strace -c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -93,21 +94,29 @@ static int status_of(const char *path, int use_uexec, char *buf, size_t n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: spawn_bench [-n N] [-b BATCH] NAME=PATH...\n");
+	fprintf(stderr, "usage: spawn_bench [-n N] [-b BATCH] [-m both|kernel|uexec] NAME=PATH...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	long n = 2000, batch = 50;
-	int opt;
-	while ((opt = getopt(argc, argv, "n:b:")) != -1) {
+	int opt, only = -1; /* -1 both, 0 kernel, 1 uexec */
+	while ((opt = getopt(argc, argv, "n:b:m:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = strtol(optarg, NULL, 10);
 			break;
 		case 'b':
 			batch = strtol(optarg, NULL, 10);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "kernel"))
+				only = 0;
+			else if (!strcmp(optarg, "uexec"))
+				only = 1;
+			else if (strcmp(optarg, "both"))
+				usage();
 			break;
 		default:
 			usage();
@@ -141,8 +150,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		for (int i = 0; i < 20; i++) {
-			spawn_once(path, 0);
-			spawn_once(path, 1);
+			if (only != 1)
+				spawn_once(path, 0);
+			if (only != 0)
+				spawn_once(path, 1);
 		}
 		uint64_t tot[2] = {0, 0};
 		long cnt[2] = {0, 0};
@@ -151,6 +162,8 @@ int main(int argc, char **argv)
 			long k = n - done < batch ? n - done : batch;
 			for (int half = 0; half < 2 && !bad; half++) {
 				int side = (int)((b + half) % 2); /* 0 kernel, 1 uexec */
+				if (only >= 0 && side != only)
+					continue;
 				for (long i = 0; i < k; i++) {
 					uint64_t t = spawn_once(path, side);
 					if (!t) {
@@ -168,9 +181,12 @@ int main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		double mk = (double)tot[0] / (double)cnt[0] / 1000.0;
-		double mu = (double)tot[1] / (double)cnt[1] / 1000.0;
-		printf("%-12s %14.1f %14.1f %10.2f\n", name, mk, mu, mu / mk);
+		double mk = cnt[0] ? (double)tot[0] / (double)cnt[0] / 1000.0 : 0;
+		double mu = cnt[1] ? (double)tot[1] / (double)cnt[1] / 1000.0 : 0;
+		if (only < 0)
+			printf("%-12s %14.1f %14.1f %10.2f\n", name, mk, mu, mu / mk);
+		else
+			printf("%-12s %14.1f %14.1f %10s\n", name, mk, mu, "-");
 		fflush(stdout);
 	}
 	return failed;

@@ -141,7 +141,12 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 void uexec_release(struct uexec_image *img);
 
 /* The point of no return. Applies exec semantics, frees everything the loader
- * allocated for itself, and jumps to the new program. */
+ * allocated for itself, and jumps to the new program. Like the kernel's
+ * exec_mmap() it then removes the caller's address space: every mapping but
+ * the new image, its stack and the vDSO is unmapped on the way (not when
+ * the caller has other threads), and /proc/self/cmdline, environ, auxv,
+ * stat and (with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) exe describe the
+ * new program (prctl PR_SET_MM_MAP). */
 _Noreturn void uexec_start(struct uexec_image *img);
 
 /* execve(2)'s contract: returns only on failure, -1 with errno set. */

@@ -8,4 +8,9 @@
  * "no rtld_fini" to a static program), flags clear, FPU/SSE at defaults. */
 _Noreturn void arch_jump(uintptr_t entry, uintptr_t sp);
 
+/* The page-sized tail of an exec that also removes the old address space
+ * (new_exec.c copies [arch_exec_tramp, arch_exec_tramp_end) to a page of
+ * its own and calls it there); it ends in arch_jump's instructions. */
+extern const char arch_exec_tramp[], arch_exec_tramp_end[];
+
 #endif

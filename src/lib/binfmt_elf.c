@@ -79,48 +79,49 @@ static int read_phdrs(struct bprm *b, struct elf_obj *o)
 	return 0;
 }
 
-static bool has(const char *s, const char *sub)
+/* What a missing loader usually means, from its name alone. */
+static const char *interp_hint(const char *path)
 {
-	return strstr(s, sub) != NULL;
+	static const struct { const char *needle, *hint; } known[] = {
+		{ "ld-musl-x86_64", "this is a musl program and musl is not installed (apt install musl)" },
+		{ "ld-musl-", "this is a musl program built for another architecture" },
+		{ "aarch64", "the program was built for aarch64, not x86_64" },
+		{ "armhf", "the program was built for 32-bit arm (hard float), not x86_64" },
+		{ "ld-linux.so.3", "the program was built for 32-bit arm, not x86_64" },
+		{ "ld-linux.so.2", "the program was built for i386 (32-bit x86), not x86_64" },
+		{ "riscv64", "the program was built for riscv64, not x86_64" },
+		{ "ld64.so.2", "the program was built for ppc64le, not x86_64" },
+		{ "ld64.so.1", "the program was built for s390x or ppc64, not x86_64" },
+		{ "loongarch", "the program was built for loongarch64, not x86_64" },
+		{ "x32", "the program was built for the x32 ABI" },
+		{ "mips", "the program was built for mips, not x86_64" },
+		{ "ld-linux-x86-64.so", "this is a glibc program and this system has no glibc dynamic loader there" },
+		{ "/system/bin/linker", "this is an Android program" },
+		{ "ld-elf.so", "this is a FreeBSD program" },
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strstr(path, known[i].needle))
+			return known[i].hint;
+	return "the program's dynamic loader is missing (the kernel reports this as the "
+	       "program itself not existing)";
 }
 
 /* The famous "No such file or directory" for a file that exists: say
- * which loader is missing and what that usually means. */
+ * which loader is missing, and through which dangling link. */
 static int interp_missing(struct bprm *b, const char *path)
 {
-	static const struct { const char *needle, *arch; } foreign[] = {
-		{ "aarch64", "aarch64" }, { "armhf", "32-bit arm (hard float)" },
-		{ "ld-linux.so.3", "32-bit arm" }, { "ld-linux.so.2", "i386 (32-bit x86)" },
-		{ "riscv64", "riscv64" }, { "ld64.so.2", "ppc64le" }, { "ld64.so.1", "s390x or ppc64" },
-		{ "loongarch", "loongarch64" }, { "x32", "x32" }, { "mips", "mips" },
-		{ "i386", "i386 (32-bit x86)" }, { "armv7", "32-bit arm" },
-	};
 	const char *p = b->interp ? b->interp : b->filename;
+	char target[256];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
 
-	if (has(path, "ld-musl-")) {
-		if (has(path, "ld-musl-x86_64"))
-			return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is "
-					 "a musl program and musl is not installed (apt install musl)",
-					 p, path);
-		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is a "
-				 "musl program built for another architecture", p, path);
+	if (n > 0) {
+		target[n] = '\0';
+		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, a symbolic link to %s, which "
+				 "does not exist: %s", p, path, target, interp_hint(path));
 	}
-	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
-		if (has(path, foreign[i].needle))
-			return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: the "
-					 "program was built for %s, not x86_64", p, path, foreign[i].arch);
-	if (has(path, "ld-linux-x86-64.so"))
-		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is a "
-				 "glibc program and this system has no glibc dynamic loader there", p, path);
-	if (has(path, "/system/bin/linker"))
-		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is an "
-				 "Android program", p, path);
-	if (has(path, "ld-elf.so"))
-		return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: this is a "
-				 "FreeBSD program", p, path);
-	return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: the program's "
-			 "dynamic loader is missing (the kernel reports this as the program itself "
-			 "not existing)", p, path);
+	return bprm_fail(b, -ENOENT, "%s: PT_INTERP names %s, which does not exist: %s", p, path,
+			 interp_hint(path));
 }
 
 /* The PT_INTERP part of load_elf_binary(): read the path, open_exec() it,

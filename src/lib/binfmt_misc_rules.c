@@ -107,6 +107,12 @@ static bool parse_offset(const char *p, int *out)
 	return true;
 }
 
+/* Every field ends at a delimiter; the string is padded with 8 more, so a
+ * field that runs to the end finds one in the padding (the kernel's
+ * trick). Such a string always fails the kernel's final length check;
+ * saying which field ran out names the mistake better. */
+#define PADDING(q) (!(q) || (q) >= buf + count)
+
 #define EINVAL_AT(f, ...)                                          \
 	do {                                                       \
 		*field = (f);                                      \
@@ -143,8 +149,8 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 
 	name = p;
 	p = strchr(p, del);
-	if (!p)
-		EINVAL_AT("name", "no delimiter after the name");
+	if (PADDING(p))
+		EINVAL_AT("name", "the string ends before the delimiter that closes the name");
 	*p++ = '\0';
 	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
 		EINVAL_AT("name", "'%s' is empty, '.', '..' or contains '/'", name);
@@ -164,8 +170,8 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 	if (e->magic_type) {
 		char *s = strchr(p, del);
 
-		if (!s)
-			EINVAL_AT("offset", "no delimiter after the offset");
+		if (PADDING(s))
+			EINVAL_AT("offset", "the string ends before the delimiter that closes the offset");
 		*s = '\0';
 		if (p != s && (!parse_offset(p, &offset) || offset < 0))
 			EINVAL_AT("offset", "'%s' is not a non-negative decimal number", p);
@@ -173,13 +179,17 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 		magic = p;
 		p = scanarg(p, del);
 		if (!p)
-			EINVAL_AT("magic", "unterminated, or a \\x escape without two hex digits");
+			EINVAL_AT("magic", "a \\x escape without two hex digits");
+		if (PADDING(p - 1))
+			EINVAL_AT("magic", "the string ends before the delimiter that closes the magic");
 		if (!magic[0])
 			EINVAL_AT("magic", "empty");
 		mask = p;
 		p = scanarg(p, del);
 		if (!p)
-			EINVAL_AT("mask", "unterminated, or a \\x escape without two hex digits");
+			EINVAL_AT("mask", "a \\x escape without two hex digits");
+		if (PADDING(p - 1))
+			EINVAL_AT("mask", "the string ends before the delimiter that closes the mask");
 		size = unescape_hex(magic);
 		if (mask[0] && unescape_hex(mask) != size)
 			EINVAL_AT("mask", "its length differs from the magic's (%u bytes)", size);
@@ -197,19 +207,19 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 		e->offset = (unsigned)offset;
 	} else {
 		p = strchr(p, del); /* the offset field is ignored */
-		if (!p)
-			EINVAL_AT("offset", "no delimiter after the offset");
+		if (PADDING(p))
+			EINVAL_AT("offset", "the string ends before the delimiter that closes the offset");
 		*p++ = '\0';
 		magic = p;
 		p = strchr(p, del);
-		if (!p)
-			EINVAL_AT("magic", "no delimiter after the extension");
+		if (PADDING(p))
+			EINVAL_AT("magic", "the string ends before the delimiter that closes the extension");
 		*p++ = '\0';
 		if (!magic[0] || strchr(magic, '/'))
 			EINVAL_AT("magic", "the extension '%s' is empty or contains '/'", magic);
 		p = strchr(p, del); /* the mask field is ignored */
-		if (!p)
-			EINVAL_AT("mask", "no delimiter after the mask");
+		if (PADDING(p))
+			EINVAL_AT("mask", "the string ends before the delimiter that closes the mask");
 		*p++ = '\0';
 		e->magic = (unsigned char *)kstrdup(magic);
 		if (!e->magic) {
@@ -221,8 +231,8 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 
 	interp = p;
 	p = strchr(p, del);
-	if (!p)
-		EINVAL_AT("interpreter", "no delimiter after the interpreter");
+	if (PADDING(p))
+		EINVAL_AT("interpreter", "the string ends before the delimiter that closes the interpreter");
 	*p++ = '\0';
 	if (!interp[0])
 		EINVAL_AT("interpreter", "empty");
@@ -240,9 +250,18 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 	}
 	if (*p == '\n')
 		p++;
-	if (p != buf + count)
-		EINVAL_AT("flags", "'%.*s' holds something other than the flags P, O, C, F",
-			  (int)(buf + count > p ? buf + count - p : 0), p);
+	if (p != buf + count) {
+		char shown[64];
+		size_t n = 0;
+
+		/* The rest, printable: it may hold a second newline. */
+		for (const char *q = p; q < buf + count && n + 5 < sizeof(shown); q++)
+			n += (size_t)snprintf(shown + n, sizeof(shown) - n, (unsigned char)*q < 0x20 ? "\\x%02x" : "%c",
+					      (unsigned char)*q);
+		shown[n] = '\0';
+		EINVAL_AT("flags", "'%s' holds something other than the flags P, O, C, F (and one final newline)",
+			  shown);
+	}
 	e->name = kstrdup(name);
 	e->interpreter = kstrdup(interp);
 	if (!e->name || !e->interpreter) {

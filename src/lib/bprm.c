@@ -4,6 +4,7 @@
 #include "kmem.h"
 #include "sys.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -170,13 +171,15 @@ int open_exec_at(int dirfd, const char *path, int flags, struct stat *st, char *
 	struct statvfs vfs;
 	int fd, ret;
 
-	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
-		WHY("execveat flags %#x: only AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW exist", flags);
-		return -EINVAL;
-	}
+	/* Kernel order: getname_uflags() refuses an empty path without
+	 * AT_EMPTY_PATH before do_open_execat() looks at the flags. */
 	if (!path[0] && !(flags & AT_EMPTY_PATH)) {
 		WHY("empty path without AT_EMPTY_PATH");
 		return -ENOENT;
+	}
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		WHY("execveat flags %#x: only AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW exist", flags);
+		return -EINVAL;
 	}
 	if (!path[0]) {
 		/* AT_EMPTY_PATH: the descriptor is the file. Reopening it
@@ -226,14 +229,23 @@ fail:
 	return ret;
 }
 
+/* The kernel's open_exec() takes its name through getname_kernel(), which
+ * accepts "": the walk then ends where it starts, at the current directory,
+ * and the exec fails with EACCES (not a regular file). execve("") itself
+ * is ENOENT (getname() refuses it); that path is open_exec_at()'s. */
+static const char *kernel_name(const char *path)
+{
+	return path[0] ? path : ".";
+}
+
 int open_exec(const char *path, struct stat *st, char *why, size_t why_size)
 {
-	return open_exec_at(AT_FDCWD, path, 0, st, why, why_size);
+	return open_exec_at(AT_FDCWD, kernel_name(path), 0, st, why, why_size);
 }
 
 int bprm_open_exec(struct bprm *b, const char *path, struct stat *st)
 {
-	return bprm_open_exec_at(b, AT_FDCWD, path, 0, st);
+	return bprm_open_exec_at(b, AT_FDCWD, kernel_name(path), 0, st);
 }
 
 int bprm_open_exec_at(struct bprm *b, int dirfd, const char *path, int flags, struct stat *st)
@@ -417,4 +429,42 @@ int bprm_change_interp(struct bprm *b, const char *interp)
 		kfree(b->interp);
 	b->interp = copy;
 	return 0;
+}
+
+/* load_elf_binary(): code is what PF_X segments span, data ends at the
+ * highest p_vaddr + p_filesz and starts at the highest segment start,
+ * brk starts at the page after the highest p_vaddr + p_memsz. The kernel
+ * then randomises brk; uexec keeps the unrandomised value, which is where
+ * the kernel would put it with randomisation off. */
+void bprm_set_mm_segments(struct bprm *b, const void *phdrs, unsigned phnum, uintptr_t bias)
+{
+	const Elf64_Phdr *ph = phdrs;
+	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0, brk = 0;
+
+	for (unsigned i = 0; i < phnum; i++) {
+		uint64_t k;
+
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		k = ph[i].p_vaddr;
+		if ((ph[i].p_flags & PF_X) && k < start_code)
+			start_code = k;
+		if (start_data < k)
+			start_data = k;
+		k = ph[i].p_vaddr + ph[i].p_filesz;
+		if ((ph[i].p_flags & PF_X) && end_code < k)
+			end_code = k;
+		if (end_data < k)
+			end_data = k;
+		k = ph[i].p_vaddr + ph[i].p_memsz;
+		if (k > brk)
+			brk = k;
+	}
+	if (start_code == UINT64_MAX)
+		start_code = end_code = 0;
+	b->mm.start_code = bias + start_code;
+	b->mm.end_code = bias + end_code;
+	b->mm.start_data = bias + start_data;
+	b->mm.end_data = bias + end_data;
+	b->mm.start_brk = (bias + brk + 4095) & ~(uintptr_t)4095;
 }

@@ -27,6 +27,17 @@
 #define BPRM_ARG_MAX (128 * 1024)
 #define BPRM_STK_LIM (8 * 1024 * 1024)
 
+/* What the kernel records in mm_struct at exec and shows in /proc/PID/
+ * (cmdline, environ, auxv, stat): set by the ELF handler (code, data,
+ * brk) and the stack builder (strings, auxv), handed to
+ * prctl(PR_SET_MM_MAP) at the point of no return. 0: not known. */
+struct bprm_mm {
+	uintptr_t start_code, end_code, start_data, end_data, start_brk;
+	uintptr_t start_stack, arg_start, arg_end, env_start, env_end;
+	uintptr_t auxv;          /* the auxv on the new stack, AT_NULL included */
+	size_t auxv_size;        /* bytes */
+};
+
 /* An owned, NULL-terminated vector of owned strings. */
 struct strvec {
 	char **v;
@@ -56,6 +67,8 @@ struct bprm {
 	struct vm_map vm;        /* every mapping made for the new image */
 	uintptr_t entry, sp;     /* set by the ELF handler: where the jump goes */
 	uintptr_t stack_start, stack_end;
+	struct bprm_mm mm;
+	uintptr_t tramp_code, tramp_data; /* new_exec_tramp_build()'s pages, or 0 */
 	char diag[512];          /* first diagnosis recorded (bprm_fail) */
 	const struct uexec_options *opt;
 };
@@ -98,5 +111,9 @@ int bprm_fail(struct bprm *b, int err, const char *fmt, ...) __attribute__((form
 void bprm_note(const struct bprm *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void strvec_free(struct strvec *sv);
+
+/* load_elf_binary()'s start_code/end_code/start_data/end_data/brk for
+ * the program's PT_LOAD headers (ph, phnum, Elf64_Phdr) at load bias. */
+void bprm_set_mm_segments(struct bprm *b, const void *ph, unsigned phnum, uintptr_t bias);
 
 #endif

@@ -138,7 +138,11 @@ static int reserve(struct bprm *b, const char *path, const struct elf_layout *la
 	if (lay->type == ET_EXEC) {
 		p = vm_map_mmap(&b->vm, (void *)(uintptr_t)lay->lo, lay->total, PROT_NONE,
 				flags | MAP_FIXED_NOREPLACE, -1, 0);
-		if (p == MAP_FAILED && errno == EEXIST)
+		/* Before 4.17 (and under valgrind) the flag is only a hint and
+		 * the mapping lands elsewhere: the record is kept, so the
+		 * rollback removes it. */
+		if ((p == MAP_FAILED && errno == EEXIST) ||
+		    (p != MAP_FAILED && (uintptr_t)p != lay->lo))
 			return bprm_fail(b, -EEXIST,
 					 "%s is a fixed-address (non-PIE) program that needs 0x%llx-0x%llx, "
 					 "but that range is already in use in this process (by uexec "
@@ -148,11 +152,6 @@ static int reserve(struct bprm *b, const char *path, const struct elf_layout *la
 			return bprm_fail(b, -errno, "%s: cannot reserve 0x%llx-0x%llx for the program",
 					 path, (unsigned long long)lay->lo,
 					 (unsigned long long)(lay->lo + lay->total));
-		/* Before 4.17 the flag was only a hint: the record is kept, so
-		 * the rollback removes the misplaced mapping. */
-		if ((uintptr_t)p != lay->lo)
-			return bprm_fail(b, -EEXIST, "%s: the kernel would not place the program at 0x%llx",
-					 path, (unsigned long long)lay->lo);
 		*bias = 0;
 	} else {
 		/* Over-reserve by the alignment and use the aligned part; the

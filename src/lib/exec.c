@@ -7,6 +7,7 @@
 #include "new_exec.h"
 #include "sys.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -133,10 +134,72 @@ static struct bprm *to_bprm(struct uexec_image *img)
 	return (struct bprm *)img;
 }
 
+/* What the kernel keeps in mm_struct for /proc/self (create_elf_tables()
+ * and load_elf_binary()), read back from the finished image: the strings,
+ * argv, envp and auxv from the new stack, the segments from the program
+ * headers of the final file at the bias AT_ENTRY reveals. Done here so
+ * that the handlers need not know about /proc. */
+static void record_mm(struct bprm *b)
+{
+	const uint64_t *w = (const uint64_t *)b->sp;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b->buf;
+	Elf64_Phdr ph[4096 / sizeof(Elf64_Phdr)];
+	uint64_t argc, envc = 0, at_entry = 0;
+	const char *last;
+	size_t phsize;
+
+	if (!w)
+		return;
+	b->mm.start_stack = (uintptr_t)w;
+	argc = w[0];
+	b->mm.arg_start = argc ? (uintptr_t)w[1] : 0;
+	last = argc ? (const char *)w[argc] : NULL;
+	b->mm.arg_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.arg_start;
+	for (const uint64_t *e = w + argc + 2; *e; e++)
+		envc++;
+	b->mm.env_start = envc ? (uintptr_t)w[argc + 2] : b->mm.arg_end;
+	last = envc ? (const char *)w[argc + 1 + envc] : NULL;
+	b->mm.env_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.env_start;
+	b->mm.auxv = (uintptr_t)(w + argc + envc + 3);
+	for (const uint64_t *a = (const uint64_t *)b->mm.auxv;; a += 2) {
+		if (a[0] == AT_ENTRY)
+			at_entry = a[1];
+		if (a[0] == AT_NULL) {
+			b->mm.auxv_size = (size_t)((uintptr_t)(a + 2) - b->mm.auxv);
+			break;
+		}
+	}
+	/* The ELF handler checked this header and the table's size. */
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+		return;
+	phsize = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	if (phsize > sizeof(ph) || sys_pread_full(b->fd, ph, phsize, (off_t)eh->e_phoff) != (ssize_t)phsize)
+		return;
+	bprm_set_mm_segments(b, ph, eh->e_phnum, (uintptr_t)(at_entry - eh->e_entry));
+}
+
+/* For `uexec explain`: what of /proc/self the new program will not see
+ * as the kernel would set it (uexec_start() sets it with PR_SET_MM_MAP). */
+static void note_proc_limits(const struct bprm *b)
+{
+	int ret = new_exec_mm_probe();
+
+	if (ret == -EINVAL)
+		bprm_note(b, "this kernel has no PR_SET_MM_MAP (CONFIG_CHECKPOINT_RESTORE): /proc/self/cmdline, "
+			  "environ, auxv, stat and exe will keep describing uexec, not the new program");
+	else if (ret)
+		bprm_note(b, "prctl(PR_SET_MM_MAP) is refused here (%s): /proc/self/cmdline, environ, auxv, stat "
+			  "and exe will keep describing uexec, not the new program", strerror(-ret));
+	else if (new_exec_may_set_exe())
+		bprm_note(b, "/proc/self/exe will keep naming uexec's own executable: naming the program "
+			  "needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN (cmdline, environ, auxv and stat are set)");
+}
+
 /* do_execveat_common() from the open on: arguments, then the handlers. */
 static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
 		   const struct uexec_options *opt, struct uexec_image **out)
 {
+	struct new_exec_tramp tramp;
 	int ret;
 
 	/* The kernel opens the file before it looks at the arguments: a
@@ -149,9 +212,17 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	ret = bprm_copy_args(b, argv, envp);
 	if (ret)
 		goto fail;
+	/* About this process, not the file: said first, so the file's own
+	 * notes come after it. */
+	if (opt && opt->trace)
+		note_proc_limits(b);
 	ret = exec_binprm(b);
 	if (ret)
 		goto fail;
+	record_mm(b);
+	new_exec_tramp_build(&b->vm, &b->mm, b->fd, &tramp);
+	b->tramp_code = tramp.code;
+	b->tramp_data = tramp.data;
 	*out = (struct uexec_image *)b;
 	return 0;
 fail:
@@ -246,12 +317,31 @@ void uexec_release(struct uexec_image *img)
 	bprm_free(to_bprm(img));
 }
 
+/* Areas of the new image, copied out of the request before it is freed:
+ * the trampoline keeps them and unmaps everything else. */
+#define KEEP_MAX 64
+
 _Noreturn void uexec_start(struct uexec_image *img)
 {
 	struct bprm *b = to_bprm(img);
 	uintptr_t entry = b->entry, sp = b->sp;
-	int execfd = b->execfd;
+	int execfd = b->execfd, exe_fd = b->fd;
+	struct new_exec_tramp tramp = { .code = b->tramp_code, .data = b->tramp_data };
+	struct new_exec_keep keep[KEEP_MAX];
+	size_t nkeep = 0;
+	struct bprm_mm mm = b->mm;
 	char comm[16];
+
+	for (const struct vm_area *a = b->vm.head; a && tramp.code; a = a->next) {
+		if (nkeep == KEEP_MAX) {
+			/* Cannot say what to keep: keep everything. */
+			tramp.code = 0;
+			break;
+		}
+		keep[nkeep].start = a->start;
+		keep[nkeep].end = a->start + a->len;
+		nkeep++;
+	}
 
 	/* A script from memory: its interpreter opens /dev/fd/N. */
 	if (b->owned_fd >= 0 && b->owned_fd_survives) {
@@ -266,8 +356,23 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	vm_map_commit(&b->vm);
 	sys_disown(execfd);
 	b->execfd = -1;
+	/* The program's own descriptor is offered as /proc/self/exe, then
+	 * closed: it is not the new program's. */
+	sys_disown(exe_fd);
+	b->fd = -1;
 	bprm_free(b);
+	if (tramp.code) {
+		/* The trampoline sets /proc/self and closes exe_fd itself,
+		 * after unmapping this code: exe_fd must survive until then. */
+		new_exec_keep_fd(exe_fd);
+	} else {
+		new_exec_set_mm(&mm, exe_fd);
+		if (exe_fd >= 0)
+			close(exe_fd);
+	}
 	new_exec_begin(comm, execfd);
+	if (tramp.code)
+		new_exec_tramp_jump(&tramp, keep, nkeep, entry, sp);
 	arch_jump(entry, sp);
 }
 

@@ -7,6 +7,9 @@
 
 #include "binfmt_config.h"
 
+#include <stddef.h>
+#include <uexec/uexec.h>
+
 /* Exit codes, documented in README and uexec(1). */
 enum {
 	EXIT_OK = 0,
@@ -26,14 +29,26 @@ struct exec_args {
 	struct binfmt_config binfmt;
 	struct uexec_binfmt_rules *rules;
 	int path_errno;        /* PATH search found nothing usable: ENOENT/EACCES */
+	/* run/explain only: the program is not a path but descriptor fd
+	 * (--fd N, execveat AT_EMPTY_PATH), or mem_len bytes read from
+	 * stdin (PROG "-", exec from memory). path is NULL then. */
+	int fd;                /* -1: none */
+	char *prog_buf;        /* owns prog for --fd ("/dev/fd/N") */
+	bool from_stdin;
+	unsigned char *mem;
+	size_t mem_len;
 };
 
 /* Parses [--argv0 NAME] [-i] [--env K=V]... [--json] [--binfmt-host]
  * [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...] and loads the
- * binfmt_misc rules;
+ * binfmt_misc rules; for run and explain also --fd N [ARG0 ARG...] and
+ * "-" [ARG...] (the program from stdin);
  * allow_json for explain. Returns 0, or EXIT_USAGE after printing why. */
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd);
 void exec_args_free(struct exec_args *a);
+/* uexec_prepare(), uexec_prepare_at() or uexec_prepare_mem(), whichever
+ * the parsed arguments name. */
+int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt, struct uexec_image **img);
 
 /* "uexec: PROG: <strerror>: <diagnosis>" on stderr; returns 127 or 126. */
 int report_exec_failure(const char *prog, int err, const char *diag);

@@ -202,7 +202,7 @@ int cmd_explain(int argc, char **argv)
 		err = a.path_errno;
 		snprintf(diag, sizeof(diag), "%s was not found in any directory of PATH", a.prog);
 	} else {
-		err = -uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
+		err = -exec_args_prepare(&a, &opt, &img);
 	}
 	if (x.json) {
 		json_end_array(&x.j);

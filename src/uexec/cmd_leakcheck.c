@@ -1,9 +1,10 @@
-/* uexec leakcheck [-n N] PROG [ARG...]: the method of both bug stories,
- * automated. Loop the exec (`while true; do ./empty.sh; done`), watch the
- * counters, report what grew: every cache of the engine, and what the
- * kernel says the process holds (/proc/self/maps lines, /proc/self/fd
- * entries, resident memory). A failing exec is looped as well: error paths
- * are where the FreeBSD loader leaked.
+/* uexec leakcheck [-n N] [run options] PROG [ARG...]: the method of both
+ * bug stories, automated. Loop the exec (`while true; do ./empty.sh;
+ * done`), watch the counters, report what grew: every cache of the engine,
+ * and what the kernel says the process holds (/proc/self/maps lines,
+ * /proc/self/fd entries, resident memory from smaps_rollup). A failing
+ * exec is looped as well: error paths are where the FreeBSD loader
+ * leaked.
  *
  * Exit: 0 nothing grew, 1 something grew, 2 error (usage, /proc, PROG's
  * result changing between iterations). */
@@ -16,12 +17,29 @@
 #include <time.h>
 #include <uexec/uexec.h>
 
+/* Under AddressSanitizer freed memory sits in a quarantine instead of
+ * being reused, so resident memory grows with every iteration whether or
+ * not anything leaks: RSS is shown but not judged there (ASan's own leak
+ * check at exit covers the heap instead). */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_JUDGED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_JUDGED 0
+#endif
+#endif
+#ifndef RSS_JUDGED
+#define RSS_JUDGED 1
+#endif
+
 #define DEFAULT_ITERATIONS 1000
-/* Iterations run before the first measurement: the first prepare
+/* Iterations run before the first measurement. The first prepare
  * registers caches and lets libc set up what it keeps for the whole
- * process (malloc arenas, the locale, stdio buffers). A leak per exec
- * still shows as growth over the N measured iterations. */
-#define WARMUP 2
+ * process (malloc arenas, its mmap threshold, the heap's high-water
+ * mark); measured on a dynamic /bin/true, the heap settles within a few
+ * dozen runs and not after 2. A leak per exec still shows as growth over
+ * the N measured iterations; a one-time allocation is not a leak. */
+#define WARMUP 100
 
 struct cache_count {
 	const char *name;   /* the library's pointer, stable for the process */
@@ -145,7 +163,11 @@ int cmd_leakcheck(int argc, char **argv)
 		fprintf(stderr, "uexec leakcheck: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	if ((r = proc_self_read(&pb))) {
+	/* Read twice: the first reading's own first use of libc (sscanf,
+	 * the directory stream) touches pages after the kernel counted. */
+	if ((r = proc_self_read(&pb)) == 0)
+		r = proc_self_read(&pb);
+	if (r) {
 		fprintf(stderr, "uexec leakcheck: cannot read /proc/self: %s\n", strerror(-r));
 		goto out;
 	}
@@ -188,9 +210,10 @@ int cmd_leakcheck(int argc, char **argv)
 	       (long long)pa.maps - (long long)pb.maps);
 	printf("%-28s %10zu %10zu %+8lld\n", "descriptors (/proc/self/fd)", pb.fds, pa.fds,
 	       (long long)pa.fds - (long long)pb.fds);
-	printf("%-28s %10zu %10zu %+8lld\n", "rss KiB (/proc/self/statm)", pb.rss_kib, pa.rss_kib,
-	       (long long)pa.rss_kib - (long long)pb.rss_kib);
-	grew |= pa.maps > pb.maps || pa.fds > pb.fds || pa.rss_kib > pb.rss_kib;
+	printf("%-28s %10zu %10zu %+8lld%s\n", "rss KiB (smaps_rollup)", pb.rss_kib, pa.rss_kib,
+	       (long long)pa.rss_kib - (long long)pb.rss_kib,
+	       RSS_JUDGED ? "" : "  (not judged: ASan quarantine)");
+	grew |= pa.maps > pb.maps || pa.fds > pb.fds || (RSS_JUDGED && pa.rss_kib > pb.rss_kib);
 	printf("result: %s; %.0f iterations/s\n", grew ? "GROWTH: something leaked" : "nothing grew",
 	       dt > 0 ? (double)n / dt : 0.0);
 	ret = grew ? EXIT_FINDINGS : EXIT_OK;

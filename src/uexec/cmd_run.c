@@ -22,7 +22,7 @@ int cmd_run(int argc, char **argv)
 	opt.diag = diag;
 	opt.binfmt_rules = a.rules;
 	opt.diag_size = sizeof(diag);
-	ret = uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
+	ret = exec_args_prepare(&a, &opt, &img);
 	if (ret < 0) {
 		ret = report_exec_failure(a.prog, -ret, diag);
 		goto out;

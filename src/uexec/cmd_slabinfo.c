@@ -92,7 +92,7 @@ int cmd_slabinfo(int argc, char **argv)
 	char diag[512] = "";
 	struct uexec_options opt = { .diag = diag, .diag_size = sizeof(diag) };
 	int ret = exec_args_parse(&a, argc, argv, true, "slabinfo"), err;
-	size_t left;
+	size_t left, base;
 
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
@@ -102,6 +102,9 @@ int cmd_slabinfo(int argc, char **argv)
 		exec_args_free(&a);
 		return EXIT_USAGE;
 	}
+	/* What the command line itself holds (its binfmt_misc rule set) is
+	 * not the exec's: measure the release against this. */
+	base = uexec_kmem_active();
 	err = -uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
 	/* What a ready image holds: the request, its strings, its records. */
 	uexec_kmem_for_each(snap_one, &held);
@@ -109,7 +112,7 @@ int cmd_slabinfo(int argc, char **argv)
 		uexec_release(img);
 	uexec_resource_usage(&peak);
 	after = peak;
-	left = uexec_kmem_active();
+	left = uexec_kmem_active() - base;
 	if (held.err) {
 		fprintf(stderr, "uexec: slabinfo: %s\n", strerror(held.err));
 		ret = EXIT_USAGE;
@@ -146,6 +149,9 @@ int cmd_slabinfo(int argc, char **argv)
 		       peak.fds_peak);
 		printf("# after release: %zu objects, %zu mappings, %zu descriptors\n", left,
 		       after.mappings, after.fds);
+		if (base)
+			printf("# not the exec's: %zu objects the command itself held before prepare "
+			       "(its binfmt_misc rules)\n", base);
 		if (err)
 			printf("# prepare failed: %s (%s)%s%s\n", errno_name(err), strerror(err),
 			       diag[0] ? ": " : "", diag);

@@ -5,7 +5,9 @@
 #include <uexec/uexec.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,6 +127,67 @@ static int resolve(struct exec_args *a)
 	return 0;
 }
 
+/* The whole of stdin, for `run -`: the program comes from a pipe or a
+ * file, and uexec_prepare_mem() puts it into a memfd. */
+static int read_stdin(struct exec_args *a, const char *cmd)
+{
+	size_t cap = 1 << 16;
+	unsigned char *buf = malloc(cap), *grown;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (a->mem_len == cap) {
+			grown = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+			if (!grown)
+				goto nomem;
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(STDIN_FILENO, buf + a->mem_len, cap - a->mem_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "uexec %s: -: cannot read the program from stdin: %s\n", cmd, strerror(errno));
+			free(buf);
+			return -EIO;
+		}
+		if (n == 0)
+			break;
+		a->mem_len += (size_t)n;
+	}
+	a->mem = buf;
+	return 0;
+nomem:
+	free(buf);
+	return -ENOMEM;
+}
+
+/* --fd N: a descriptor number, nothing else. */
+static int parse_fd(const char *s, int *fd)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > INT_MAX)
+		return -1;
+	*fd = (int)v;
+	return 0;
+}
+
+int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt, struct uexec_image **img)
+{
+	if (a->fd >= 0)
+		return uexec_prepare_at(a->fd, "", AT_EMPTY_PATH, a->argv, a->envp, opt, img);
+	if (a->from_stdin)
+		return uexec_prepare_mem(a->mem, a->mem_len, "uexec-stdin", a->argv, a->envp, opt, img);
+	return uexec_prepare(a->path, a->argv, a->envp, opt, img);
+}
+
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd)
 {
 	static const struct option opts[] = {
@@ -135,9 +198,14 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		{ "binfmt-host", no_argument, NULL, 'H' },
 		{ "binfmt-dir", required_argument, NULL, 'D' },
 		{ "no-binfmt-config", no_argument, NULL, 'N' },
+		{ "fd", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	/* Only run and explain know how to prepare from a descriptor or
+	 * from memory (exec_args_prepare); the other commands take a path. */
+	const bool allow_fd = !strcmp(cmd, "run") || !strcmp(cmd, "explain");
+	char fd_name[32];
 	const char *argv0 = NULL;
 	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	size_t nsets = 0;
@@ -145,6 +213,7 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 	int c, ret = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
+	a->fd = -1;
 	if (!sets)
 		return EXIT_USAGE;
 	optind = 1;
@@ -182,34 +251,86 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		case 'N':
 			a->binfmt.no_defaults = true;
 			break;
+		case 'F':
+			if (!allow_fd)
+				goto bad;
+			if (parse_fd(optarg, &a->fd) < 0) {
+				fprintf(stderr, "uexec %s: --fd needs a descriptor number, got '%s'\n", cmd, optarg);
+				goto out;
+			}
+			break;
 		case 'h':
 			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
 			       "       [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n",
 			       cmd, allow_json ? " [--json]" : "");
+			if (allow_fd)
+				printf("       uexec %s [options] --fd N [ARG0 ARG...]\n"
+				       "       uexec %s [options] - [ARG...]\n"
+				       "  --fd N  the program is the file open on descriptor N (execveat with AT_EMPTY_PATH,\n"
+				       "          like fexecve): ARG0 ARG... are its whole argv, argv[0] is /dev/fd/N when\n"
+				       "          none is given (--argv0 replaces it); a #! script on N works when N is\n"
+				       "          not close-on-exec, since its interpreter opens /dev/fd/N\n"
+				       "  -       the program is read from stdin into memory (a memfd) and run from there,\n"
+				       "          argv[0] is \"-\" unless --argv0; the program's stdin is then at its end\n",
+				       cmd, cmd);
 			ret = -1;
 			goto out;
 		default:
 			goto bad;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "uexec %s: missing PROG\n", cmd);
-		goto out;
-	}
-	a->prog = argv[optind];
-	a->argv = calloc((size_t)(argc - optind) + 1, sizeof(*a->argv));
-	a->envp = clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
-	if (!a->argv || !a->envp)
-		goto nomem;
-	for (int i = optind; i < argc; i++) {
-		a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i]);
-		if (!a->argv[i - optind])
+	if (a->fd >= 0) {
+		/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is
+		 * the whole argv; the kernel's name for the program,
+		 * /dev/fd/N, stands in for a missing argv[0]. */
+		snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
+		a->argv = calloc((size_t)(argc - optind) + 2, sizeof(*a->argv));
+		if (!a->argv)
 			goto nomem;
+		for (int i = optind; i < argc; i++)
+			if (!(a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i])))
+				goto nomem;
+		if (optind >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
+			goto nomem;
+		/* prog must outlive this function: it names the program in
+		 * messages. */
+		a->prog_buf = strdup(fd_name);
+		if (!a->prog_buf)
+			goto nomem;
+		a->prog = a->prog_buf;
+	} else {
+		if (optind >= argc) {
+			fprintf(stderr, "uexec %s: missing PROG\n", cmd);
+			goto out;
+		}
+		a->prog = argv[optind];
+		a->from_stdin = allow_fd && !strcmp(a->prog, "-");
+		a->argv = calloc((size_t)(argc - optind) + 1, sizeof(*a->argv));
+		if (!a->argv)
+			goto nomem;
+		for (int i = optind; i < argc; i++)
+			if (!(a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i])))
+				goto nomem;
 	}
+	a->envp = clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
+	if (!a->envp)
+		goto nomem;
 	for (size_t i = 0; i < nsets; i++)
 		if (env_set(&a->envp, sets[i]) < 0)
 			goto nomem;
-	if (resolve(a) < 0 || binfmt_config_load(&a->binfmt, &a->rules) < 0)
+	if (a->from_stdin) {
+		ret = read_stdin(a, cmd);
+		if (ret == -ENOMEM)
+			goto nomem;
+		if (ret) {
+			ret = EXIT_CANNOT_EXEC;
+			goto out;
+		}
+		ret = EXIT_USAGE;
+	} else if (a->fd < 0 && resolve(a) < 0) {
+		goto nomem;
+	}
+	if (binfmt_config_load(&a->binfmt, &a->rules) < 0)
 		goto nomem;
 	free(sets);
 	return 0;
@@ -229,6 +350,10 @@ void exec_args_free(struct exec_args *a)
 	free_vec(a->argv);
 	free_vec(a->envp);
 	free(a->path);
+	free(a->mem);
+	free(a->prog_buf);
+	a->mem = NULL;
+	a->prog_buf = NULL;
 	uexec_binfmt_rules_free(a->rules);
 	a->rules = NULL;
 	a->argv = a->envp = NULL;

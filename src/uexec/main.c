@@ -15,8 +15,8 @@ static const struct command commands[] = {
 	{ "binfmt", cmd_binfmt, "binfmt [--binfmt-host] [--binfmt-dir DIR] list|check FILE...|parse STRING...   binfmt_misc rules" },
 	{ "explain", cmd_explain, "explain [--json] [run options] PROG [ARG...]   show every step up to the jump, or why it fails" },
 	{ "check", cmd_check, "check [-r] [--json] PATH...   judge ELF headers by the Linux, FreeBSD, gVisor and Gramine rules" },
-	{ "slabinfo", cmd_slabinfo, "slabinfo [--json] PROG [ARG...]   prepare and release PROG, print the engine's caches" },
-	{ "leakcheck", cmd_leakcheck, "leakcheck [-n N] PROG [ARG...]   prepare and release PROG N times, report any growth" },
+	{ "slabinfo", cmd_slabinfo, "slabinfo [--json] [run options] PROG [ARG...]   prepare and release PROG, print the engine's caches" },
+	{ "leakcheck", cmd_leakcheck, "leakcheck [-n N] [run options] PROG [ARG...]   prepare and release PROG N times, report any growth" },
 };
 
 static void usage(FILE *f)

@@ -45,24 +45,26 @@ static int count_fds(size_t *out)
 	return 0;
 }
 
+/* Rss of /proc/self/smaps_rollup walks the page tables: exact. statm's
+ * resident count comes from per-CPU counters that the kernel (6.2+) sums
+ * lazily, so it drifts by a few pages with no change in memory at all,
+ * which would read as a leak. */
 static int read_rss(size_t *kib)
 {
-	char buf[128];
-	unsigned long size, resident;
-	long page = sysconf(_SC_PAGESIZE);
-	ssize_t n;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	char buf[4096], *p;
+	ssize_t n, got = 0;
+	int fd = open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	while (got < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
 	close(fd);
-	if (n <= 0)
+	buf[got] = '\0';
+	p = strstr(buf, "\nRss:");
+	if (!p || sscanf(p + 5, "%zu", kib) != 1)
 		return -EIO;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2 || page <= 0)
-		return -EIO;
-	*kib = resident * (size_t)page / 1024;
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 struct proc_self {
 	size_t maps;       /* lines of /proc/self/maps */
 	size_t fds;        /* entries of /proc/self/fd, less the one reading it */
-	size_t rss_kib;    /* resident set, /proc/self/statm */
+	size_t rss_kib;    /* resident set, /proc/self/smaps_rollup */
 };
 
 /* Returns 0, or -errno when /proc is not readable. */

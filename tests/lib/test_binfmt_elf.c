@@ -183,7 +183,12 @@ static void test_exec_collision(void **state)
 	free(f);
 	taken = mmap((void *)(BASE + 0x4000), 4096, PROT_READ,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	assert_ptr_equal(taken, (void *)(BASE + 0x4000));
+	/* valgrind does not know MAP_FIXED_NOREPLACE. */
+	if (taken != (void *)(BASE + 0x4000)) {
+		if (taken != MAP_FAILED)
+			munmap(taken, 4096);
+		skip();
+	}
 	assert_int_equal(prepare(path, &s, &img), -EEXIST);
 	assert_null(img);
 	assert_non_null(strstr(diag, "fixed-address"));

@@ -82,6 +82,12 @@ char *h_which(const char *name)
 int h_run(const char *path, char *const argv[], char *const envp[],
 	  int timeout_ms, struct hrun *r)
 {
+	return h_run_ex(path, argv, envp, timeout_ms, NULL, NULL, NULL, r);
+}
+
+int h_run_ex(const char *path, char *const argv[], char *const envp[], int timeout_ms,
+	     void (*pre_exec)(void *ctx), void *ctx, h_exec_fn exec_fn, struct hrun *r)
+{
 	memset(r, 0, sizeof(*r));
 	char *resolved = strchr(path, '/') ? strdup(path) : h_which(path);
 	if (!resolved)
@@ -121,7 +127,9 @@ int h_run(const char *path, char *const argv[], char *const envp[],
 		if (in > 2)
 			close(in);
 		signal(SIGPIPE, SIG_DFL);
-		execve(resolved, argv, envp ? envp : environ);
+		if (pre_exec)
+			pre_exec(ctx);
+		(exec_fn ? exec_fn : execve)(resolved, argv, envp ? envp : environ);
 		int e = errno;
 		if (write(px[1], &e, sizeof(e)) < 0) {
 			/* nothing more to do */
@@ -417,22 +425,49 @@ void h_diff(const char *what, const char *la, const char *a, const char *lb, con
 	char **va = split_lines(a, &na, &ca);
 	char **vb = split_lines(b, &nb, &cb);
 	printf("# %s differs (--- %s, +++ %s):\n", what, la, lb);
-	size_t i = 0, shown = 0;
-	size_t n = na > nb ? na : nb;
-	for (; i < n && shown < 40; i++) {
-		const char *x = i < na ? va[i] : NULL;
-		const char *y = i < nb ? vb[i] : NULL;
-		if (x && y && strcmp(x, y) == 0)
-			continue;
-		if (x)
-			printf("#   line %zu --- %s\n", i + 1, x);
-		if (y)
-			printf("#   line %zu +++ %s\n", i + 1, y);
-		shown++;
+	size_t shown = 0;
+	/* longest common subsequence table, when small enough */
+	unsigned *t = NULL;
+	if (na * nb <= 4u << 20)
+		t = calloc((na + 1) * (nb + 1), sizeof(*t));
+	if (t) {
+#define T(i, j) t[(i) * (nb + 1) + (j)]
+		for (size_t i = na; i-- > 0;)
+			for (size_t j = nb; j-- > 0;)
+				T(i, j) = strcmp(va[i], vb[j]) == 0 ? T(i + 1, j + 1) + 1
+					: (T(i + 1, j) > T(i, j + 1) ? T(i + 1, j) : T(i, j + 1));
+		size_t i = 0, j = 0;
+		while ((i < na || j < nb) && shown < 40) {
+			if (i < na && j < nb && strcmp(va[i], vb[j]) == 0) {
+				i++;
+				j++;
+			} else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) {
+				printf("#   --- %s\n", va[i++]);
+				shown++;
+			} else {
+				printf("#   +++ %s\n", vb[j++]);
+				shown++;
+			}
+		}
+#undef T
+		free(t);
+	} else {
+		size_t n = na > nb ? na : nb;
+		for (size_t i = 0; i < n && shown < 40; i++) {
+			const char *x = i < na ? va[i] : NULL;
+			const char *y = i < nb ? vb[i] : NULL;
+			if (x && y && strcmp(x, y) == 0)
+				continue;
+			if (x)
+				printf("#   line %zu --- %s\n", i + 1, x);
+			if (y)
+				printf("#   line %zu +++ %s\n", i + 1, y);
+			shown++;
+		}
 	}
 	if (shown >= 40)
 		printf("#   ... (more differences)\n");
-	if (strlen(a) != strlen(b) || (na == nb && shown == 0))
+	if (shown == 0)
 		printf("#   (%zu vs %zu bytes; trailing newline %s vs %s)\n", strlen(a), strlen(b),
 		       *a && a[strlen(a) - 1] == '\n' ? "yes" : "no",
 		       *b && b[strlen(b) - 1] == '\n' ? "yes" : "no");

@@ -26,6 +26,13 @@ int h_run(const char *path, char *const argv[], char *const envp[],
 	  int timeout_ms, struct hrun *r);
 void h_free(struct hrun *r);
 
+/* h_run() with a hook run in the child just before the exec (to set up the
+ * process state the exec must keep or reset) and the exec function to call
+ * (NULL: execve; e.g. uexec_execve). */
+typedef int (*h_exec_fn)(const char *path, char *const argv[], char *const envp[]);
+int h_run_ex(const char *path, char *const argv[], char *const envp[], int timeout_ms,
+	     void (*pre_exec)(void *ctx), void *ctx, h_exec_fn exec_fn, struct hrun *r);
+
 /* "exit 3", "signal 11 (Segmentation fault)", "timeout", "exec failed: ..." */
 const char *h_status_str(const struct hrun *r, char *buf, size_t n);
 

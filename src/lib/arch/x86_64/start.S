@@ -1,14 +1,66 @@
-/* arch_jump(entry = %rdi, sp = %rsi): the last instructions uexec runs.
+/* The last instructions uexec runs, x86-64.
  *
- * The entry address must survive until the jump while every general
- * register is cleared, so it travels on the new stack, one slot below the
- * initial sp (space the program never sees as data): `ret` pops it and leaves
- * %rsp exactly at argc, 16-byte aligned, as the kernel does. */
+ * arch_exec_tramp(entry = %rdi, sp = %rsi, data = %rdx) is copied to a page
+ * of its own (new_exec.c) and called from there: it unmaps the old address
+ * space listed in data, sets /proc/self (prctl PR_SET_MM_MAP, with exe_fd,
+ * then without it if refused), closes exe_fd, and falls into arch_jump. It
+ * finds nothing through absolute addresses, so it runs wherever it was
+ * copied; until the new stack it uses none. Data layout (new_exec.c's
+ * struct tramp_data): +0 nranges, +8 exe_fd, +16 map with exe, +120 map
+ * without, +224 ranges {start, len}.
+ *
+ * arch_jump(entry = %rdi, sp = %rsi) gives the new program the register
+ * state the kernel gives (ELF_PLAT_INIT): general registers zero (rdx = 0:
+ * "no rtld_fini"), flags clear, FPU/SSE at defaults. The entry address must
+ * survive while every register is cleared, so it travels on the new stack,
+ * one slot below the initial sp (space the program never sees as data):
+ * `ret` pops it and leaves %rsp exactly at argc, 16-byte aligned. */
 	.text
-	.globl arch_jump
+	.globl arch_exec_tramp, arch_exec_tramp_end, arch_jump
+	.hidden arch_exec_tramp, arch_exec_tramp_end
+	.type arch_exec_tramp, @function
 	.type arch_jump, @function
-arch_jump:
+arch_exec_tramp:
 	.cfi_startproc
+	endbr64			/* reached by an indirect call */
+	mov	%rdi, %r12
+	mov	%rsi, %r13
+	mov	%rdx, %rbx
+	mov	(%rbx), %r14
+	lea	224(%rbx), %r15
+1:	test	%r14, %r14
+	jz	2f
+	mov	$11, %eax	/* munmap(start, len) */
+	mov	(%r15), %rdi
+	mov	8(%r15), %rsi
+	syscall
+	add	$16, %r15
+	dec	%r14
+	jmp	1b
+2:	mov	$157, %eax	/* prctl(PR_SET_MM, PR_SET_MM_MAP, map, 104, 0) */
+	mov	$35, %edi
+	mov	$14, %esi
+	lea	16(%rbx), %rdx
+	mov	$104, %r10d
+	xor	%r8d, %r8d
+	syscall
+	test	%rax, %rax
+	jz	3f
+	mov	$157, %eax
+	mov	$35, %edi
+	mov	$14, %esi
+	lea	120(%rbx), %rdx
+	mov	$104, %r10d
+	xor	%r8d, %r8d
+	syscall
+3:	mov	$3, %eax	/* close(exe_fd) */
+	mov	8(%rbx), %rdi
+	syscall
+	mov	%r12, %rdi
+	mov	%r13, %rsi
+	/* fall through: the copy of arch_jump that is still mapped */
+arch_jump:
+	endbr64
 	mov	%rsi, %rsp
 	push	%rdi
 	/* Fresh FPU/SSE state: default x87 control word and MXCSR, zero xmm. */
@@ -54,5 +106,7 @@ arch_jump:
 	popfq
 	ret
 	.cfi_endproc
+arch_exec_tramp_end:
 	.size arch_jump, .-arch_jump
+	.size arch_exec_tramp, .-arch_exec_tramp
 	.section .note.GNU-stack,"",@progbits
