@@ -171,6 +171,46 @@ static int open_interp(struct bprm *b, struct elf_ctx *c)
 	return read_phdrs(b, o);
 }
 
+/* load_elf_binary()'s mm bookkeeping, shown in /proc/self/stat and set
+ * by uexec_start(): code is what PF_X segments span, data ends at the
+ * highest p_vaddr + p_filesz and starts at the highest segment start, brk
+ * starts at the page after the highest p_vaddr + p_memsz, moved by up to
+ * 32 MiB (arch_randomize_brk); a static-pie's brk goes to ELF_ET_DYN_BASE
+ * instead, out of the mmap area it was loaded in. */
+static void record_segments(struct bprm *b, const Elf64_Phdr *ph, unsigned phnum, uintptr_t bias, bool static_pie)
+{
+	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0, brk = 0;
+
+	for (unsigned i = 0; i < phnum; i++) {
+		uint64_t k;
+
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		k = ph[i].p_vaddr;
+		if ((ph[i].p_flags & PF_X) && k < start_code)
+			start_code = k;
+		if (start_data < k)
+			start_data = k;
+		/* elf_check bounded every p_vaddr + p_memsz: no sum wraps. */
+		k = ph[i].p_vaddr + ph[i].p_filesz;
+		if ((ph[i].p_flags & PF_X) && end_code < k)
+			end_code = k;
+		if (end_data < k)
+			end_data = k;
+		k = ph[i].p_vaddr + ph[i].p_memsz;
+		if (k > brk)
+			brk = k;
+	}
+	if (start_code == UINT64_MAX)
+		start_code = end_code = 0;
+	b->mm.start_code = bias + start_code;
+	b->mm.end_code = bias + end_code;
+	b->mm.start_data = bias + start_data;
+	b->mm.end_data = bias + end_data;
+	b->mm.start_brk = static_pie ? ELF_ET_DYN_BASE : (bias + brk + ELF_PAGE_SIZE - 1) & ~(uintptr_t)(ELF_PAGE_SIZE - 1);
+	b->mm.start_brk += elf_random_pages(13); /* 32 MiB of pages */
+}
+
 static void trace_value(const struct bprm *b, enum uexec_event_kind kind, uint64_t v)
 {
 	struct uexec_event ev = { .kind = kind, .value = v };
@@ -224,14 +264,16 @@ static int load_elf_binary(struct bprm *b)
 		err = fail_finding(b, &c->interp, ELF_PHASE_LOAD);
 		goto out;
 	}
-	err = elf_map_image(b, c->prog.fd, c->prog.path, c->prog.ph, &c->prog.lay, &c->prog.bias);
+	err = elf_map_image(b, c->prog.fd, c->prog.path, c->prog.ph, &c->prog.lay, &c->prog.bias,
+			    c->interp.fd >= 0);
 	if (err)
 		goto out;
+	record_segments(b, c->prog.ph, c->prog.lay.phnum, c->prog.bias, c->prog.lay.type == ET_DYN && c->interp.fd < 0);
 	info.entry = c->prog.bias + c->prog.lay.entry;
 	entry = info.entry;
 	if (c->interp.fd >= 0) {
 		err = elf_map_image(b, c->interp.fd, c->interp.path, c->interp.ph, &c->interp.lay,
-				    &c->interp.bias);
+				    &c->interp.bias, false);
 		if (err)
 			goto out;
 		/* The mappings hold the file; the descriptor is no longer needed. */

@@ -112,8 +112,4 @@ void bprm_note(const struct bprm *b, const char *fmt, ...) __attribute__((format
 
 void strvec_free(struct strvec *sv);
 
-/* load_elf_binary()'s start_code/end_code/start_data/end_data/brk for
- * the program's PT_LOAD headers (ph, phnum, Elf64_Phdr) at load bias. */
-void bprm_set_mm_segments(struct bprm *b, const void *ph, unsigned phnum, uintptr_t bias);
-
 #endif

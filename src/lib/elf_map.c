@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -129,8 +131,41 @@ static int map_segment(struct bprm *b, int fd, const char *path, const Elf64_Phd
 	return 0;
 }
 
+uint64_t elf_random_pages(unsigned bits)
+{
+	uint64_t r = 0;
+
+	/* Without randomness the placement is still valid, only predictable. */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint64_t)(uintptr_t)&r ^ (uint64_t)getpid() << 32;
+	return (r & ((UINT64_C(1) << bits) - 1)) * ELF_PAGE_SIZE;
+}
+
+/* load_elf_binary() puts a program that has an interpreter at
+ * ELF_ET_DYN_BASE plus arch_mmap_rnd() (28 bits of pages), far below the
+ * mmap area, so that its brk heap has room to grow. uexec's own image may
+ * sit in that window: a few random tries, then the mmap area. */
+static bool reserve_near_dyn_base(struct bprm *b, const struct elf_layout *lay, uintptr_t *bias)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE;
+
+	for (int attempt = 0; attempt < 8; attempt++) {
+		uintptr_t base = (ELF_ET_DYN_BASE + elf_random_pages(28)) & ~(uintptr_t)(lay->max_align - 1);
+		void *p = vm_map_mmap(&b->vm, (void *)base, lay->total, PROT_NONE, flags, -1, 0);
+
+		if (p == (void *)base) {
+			*bias = base - lay->lo;
+			return true;
+		}
+		/* A kernel that took the flag as a hint put it elsewhere. */
+		if (p != MAP_FAILED)
+			vm_map_unmap_last(&b->vm);
+	}
+	return false;
+}
+
 static int reserve(struct bprm *b, const char *path, const struct elf_layout *lay,
-		   uintptr_t *bias)
+		   uintptr_t *bias, bool dyn_base)
 {
 	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	void *p;
@@ -153,6 +188,8 @@ static int reserve(struct bprm *b, const char *path, const struct elf_layout *la
 					 path, (unsigned long long)lay->lo,
 					 (unsigned long long)(lay->lo + lay->total));
 		*bias = 0;
+	} else if (dyn_base && reserve_near_dyn_base(b, lay, bias)) {
+		/* placed where the kernel would place it */
 	} else {
 		/* Over-reserve by the alignment and use the aligned part; the
 		 * slack stays PROT_NONE inside the one record rather than being
@@ -173,9 +210,9 @@ static int reserve(struct bprm *b, const char *path, const struct elf_layout *la
 }
 
 int elf_map_image(struct bprm *b, int fd, const char *path, const Elf64_Phdr *ph,
-		  const struct elf_layout *lay, uintptr_t *bias)
+		  const struct elf_layout *lay, uintptr_t *bias, bool dyn_base)
 {
-	int err = reserve(b, path, lay, bias);
+	int err = reserve(b, path, lay, bias, dyn_base);
 
 	for (size_t i = 0; !err && i < lay->phnum; i++)
 		if (ph[i].p_type == PT_LOAD)

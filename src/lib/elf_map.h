@@ -17,6 +17,11 @@ struct bprm;
  * caller's rollback removes whatever was made. *bias is what was added to
  * every p_vaddr. Returns 0 or -errno with the diagnosis recorded. */
 int elf_map_image(struct bprm *b, int fd, const char *path, const Elf64_Phdr *ph,
-		  const struct elf_layout *lay, uintptr_t *bias);
+		  const struct elf_layout *lay, uintptr_t *bias, bool dyn_base);
+
+/* arch/x86/include/asm/elf.h: 2/3 of the 47-bit user address space. */
+#define ELF_ET_DYN_BASE ((uintptr_t)0x555555554000)
+/* A random multiple of the page size below 2^bits pages. */
+uint64_t elf_random_pages(unsigned bits);
 
 #endif

@@ -134,19 +134,14 @@ static struct bprm *to_bprm(struct uexec_image *img)
 	return (struct bprm *)img;
 }
 
-/* What the kernel keeps in mm_struct for /proc/self (create_elf_tables()
- * and load_elf_binary()), read back from the finished image: the strings,
- * argv, envp and auxv from the new stack, the segments from the program
- * headers of the final file at the bias AT_ENTRY reveals. Done here so
- * that the handlers need not know about /proc. */
+/* What the kernel keeps in mm_struct for /proc/self (create_elf_tables()):
+ * the strings, argv, envp and auxv, read back from the finished stack.
+ * The ELF handler recorded code, data and brk itself. */
 static void record_mm(struct bprm *b)
 {
 	const uint64_t *w = (const uint64_t *)b->sp;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b->buf;
-	Elf64_Phdr ph[4096 / sizeof(Elf64_Phdr)];
-	uint64_t argc, envc = 0, at_entry = 0;
+	uint64_t argc, envc = 0;
 	const char *last;
-	size_t phsize;
 
 	if (!w)
 		return;
@@ -162,20 +157,11 @@ static void record_mm(struct bprm *b)
 	b->mm.env_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.env_start;
 	b->mm.auxv = (uintptr_t)(w + argc + envc + 3);
 	for (const uint64_t *a = (const uint64_t *)b->mm.auxv;; a += 2) {
-		if (a[0] == AT_ENTRY)
-			at_entry = a[1];
 		if (a[0] == AT_NULL) {
 			b->mm.auxv_size = (size_t)((uintptr_t)(a + 2) - b->mm.auxv);
 			break;
 		}
 	}
-	/* The ELF handler checked this header and the table's size. */
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-		return;
-	phsize = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
-	if (phsize > sizeof(ph) || sys_pread_full(b->fd, ph, phsize, (off_t)eh->e_phoff) != (ssize_t)phsize)
-		return;
-	bprm_set_mm_segments(b, ph, eh->e_phnum, (uintptr_t)(at_entry - eh->e_entry));
 }
 
 /* For `uexec explain`: what of /proc/self the new program will not see

@@ -72,6 +72,18 @@ static void release(struct vm_map *m, int unmap)
 	m->count = 0;
 }
 
+void vm_map_unmap_last(struct vm_map *m)
+{
+	struct vm_area *a = m->head;
+
+	if (!a)
+		return;
+	munmap((void *)a->start, a->len);
+	m->head = a->next;
+	m->count--;
+	kmem_cache_free(&vm_area_cache, a);
+}
+
 void vm_map_rollback(struct vm_map *m)
 {
 	release(m, 1);

@@ -182,10 +182,25 @@ static void t_proc_auxv(void **st)
 	compare_keys("/proc/self/auxv", keys);
 }
 
+/* The one documented remnant of uexec's exec: the page its last
+ * instructions run from cannot unmap itself (README, "What differs"). It
+ * is taken out of uexec's side here, and only it. */
+static void drop_trampoline_page(void)
+{
+	static const char line[] = "map /memfd:uexec-exec-trampoline (deleted)\n";
+	char *p = uout ? strstr(uout, line) : NULL;
+
+	if (p && (p == uout || p[-1] == '\n')) {
+		memmove(p, p + strlen(line), strlen(p + strlen(line)) + 1);
+		printf("# documented difference: uexec's trampoline page stays mapped\n");
+	}
+}
+
 static void t_old_image_unmapped(void **st)
 {
 	(void)st;
 	const char *keys[] = {"map", "map_special", NULL};
+	drop_trampoline_page();
 	compare_keys("mappings", keys);
 }
 

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,12 +181,27 @@ static void t_env(void **st)
 	check_parity(&s);
 }
 
+/* A directory of the test's own with fixed times: `ls -la /` would show
+ * /proc's link count, which changes with every process the machine runs. */
 static void t_ls(void **st)
 {
 	(void)st;
-	const char *args[] = {"-la", "/", NULL};
+	char *dir = h_fmt("%s/ls-dir", tmpdir);
+	const struct timespec t[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	const char *names[] = {"a-file", "b-script", "c-empty", NULL};
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (int i = 0; names[i]; i++) {
+		char *f = h_fmt("%s/%s", dir, names[i]);
+		assert_int_equal(h_write_file(f, names[i], strlen(names[i]) * (size_t)(i != 2), 0640 | (i == 1) * 0111), 0);
+		assert_int_equal(utimensat(AT_FDCWD, f, t, 0), 0);
+		free(f);
+	}
+	assert_int_equal(utimensat(AT_FDCWD, dir, t, 0), 0);
+	const char *args[] = {"-la", "--time-style=+%s", dir, NULL};
 	struct spec s = {.prog = "ls", .args = args, .expect_exit = 0};
 	check_parity(&s);
+	free(dir);
 }
 
 static void t_python3(void **st)
