@@ -477,3 +477,19 @@ void h_diff(const char *what, const char *la, const char *a, const char *lb, con
 	free(ca);
 	free(cb);
 }
+
+int h_tmpdir_setup(char **dir, const char *tag)
+{
+	h_uexec_bin();
+	h_source_root();
+	*dir = h_mkdtemp(tag);
+	return *dir ? 0 : -1;
+}
+
+int h_tmpdir_teardown(char **dir)
+{
+	h_rmrf(*dir);
+	free(*dir);
+	*dir = NULL;
+	return 0;
+}

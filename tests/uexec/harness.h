@@ -47,6 +47,10 @@ const char *h_source_root(void);
 char *h_mkdtemp(const char *tag);
 /* rm -rf */
 int h_rmrf(const char *path);
+/* The cmocka group fixtures of a test that works in one temp dir: check
+ * the environment meson gives, make the dir / remove it. */
+int h_tmpdir_setup(char **dir, const char *tag);
+int h_tmpdir_teardown(char **dir);
 /* Write a file with the given mode (chmod'ed explicitly, umask ignored). */
 int h_write_file(const char *path, const void *data, size_t len, unsigned mode);
 /* Read a whole file (malloc'd, NUL-terminated). */

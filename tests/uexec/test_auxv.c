@@ -343,19 +343,13 @@ static void t_auxv_musl_static(void **st)
 static int group_setup(void **st)
 {
 	(void)st;
-	h_uexec_bin();
-	h_source_root();
-	tmpdir = h_mkdtemp("auxv");
-	return tmpdir ? 0 : -1;
+	return h_tmpdir_setup(&tmpdir, "auxv");
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	h_rmrf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-	return 0;
+	return h_tmpdir_teardown(&tmpdir);
 }
 
 int main(void)

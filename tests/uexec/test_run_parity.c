@@ -402,20 +402,14 @@ static void t_go(void **st)
 static int group_setup(void **st)
 {
 	(void)st;
-	h_uexec_bin();
-	h_source_root();
 	setenv("UEXEC_TEST_VAR", "parity value with spaces", 1);
-	tmpdir = h_mkdtemp("parity");
-	return tmpdir ? 0 : -1;
+	return h_tmpdir_setup(&tmpdir, "parity");
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	h_rmrf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-	return 0;
+	return h_tmpdir_teardown(&tmpdir);
 }
 
 int main(void)
