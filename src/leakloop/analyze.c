@@ -4,6 +4,8 @@
  * slab cache's active objects against the iteration count, then combine the
  * two views and say how far the counters let us trust the result.
  */
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,19 +62,49 @@ static bool stack_has(const struct ll_backend_ops *ops, struct ll_backend *b,
 	return false;
 }
 
-static void warn(struct ll_run *run, const char *fmt, unsigned long long a, unsigned long long b)
+static void __attribute__((format(printf, 2, 3)))
+warn(struct ll_run *run, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (run->nwarn >= sizeof(run->warnings) / sizeof(run->warnings[0]))
 		return;
-	snprintf(run->warnings[run->nwarn++], sizeof(run->warnings[0]), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(run->warnings[run->nwarn++], sizeof(run->warnings[0]), fmt, ap);
+	va_end(ap);
 }
 
-static void analyze_groups(struct ll_run *run, const struct ll_backend_ops *ops,
-			   struct ll_backend *b)
+static int cmp_stack_groups(const void *a, const void *b)
 {
-	static const char *const slab_frames[] = {
-		"allocate_slab", "new_slab", "alloc_slab_page", NULL,
-	};
+	const struct ll_group *x = *(const struct ll_group *const *)a;
+	const struct ll_group *y = *(const struct ll_group *const *)b;
+
+	return (x->objs[0] < y->objs[0]) - (x->objs[0] > y->objs[0]);
+}
+
+size_t ll_group_stacks(const struct ll_run *run, const struct ll_group *g,
+		       const struct ll_group **out, size_t max)
+{
+	size_t n = 0;
+
+	if (!run->stack_pass) {
+		/* One pass with stacks: the group is its own stack. */
+		if (max && g->stack_id != LL_NO_STACK)
+			out[n++] = g;
+		return n;
+	}
+	for (size_t i = 0; i < run->stack_groups.n && n < max; i++) {
+		const struct ll_group *s = &run->stack_groups.v[i];
+
+		if (s->kind == g->kind && s->cache_key == g->cache_key && s->site == g->site)
+			out[n++] = s;
+	}
+	qsort(out, n, sizeof(*out), cmp_stack_groups);
+	return n;
+}
+
+static void classify_groups(struct ll_run *run)
+{
 	size_t final = run->settled ? run->ncp : run->ncp - 1;
 
 	for (size_t i = 0; i < run->groups.n; i++) {
@@ -86,20 +118,96 @@ static void analyze_groups(struct ll_run *run, const struct ll_backend_ops *ops,
 		ll_classify(&run->opt.rules, &o, &g->res);
 		if (!ll_fit_linear(run->x, g->bytes, run->ncp, &bf))
 			g->bytes_per_iter = bf.slope;
+	}
+}
+
+#define MAX_STACKS_PER_GROUP 64
+
+/* A new slab (its pages, its memcg object vector) is allocated under
+ * whatever object needed it: the objects themselves are judged on their own
+ * call sites, so the slab would count them twice. A group is slab backing
+ * when most of its outstanding allocations have a slab-allocation frame. */
+static void mark_slab_backing(struct ll_run *run, const struct ll_backend_ops *ops,
+			      struct ll_backend *b)
+{
+	static const char *const slab_frames[] = {
+		"allocate_slab", "new_slab", "alloc_slab_page", NULL,
+	};
+	const struct ll_group *st[MAX_STACKS_PER_GROUP];
+
+	for (size_t i = 0; i < run->groups.n; i++) {
+		struct ll_group *g = &run->groups.v[i];
+		double slab = 0, all = 0;
+		size_t n;
+
 		if (g->res.cls == LL_FLAT)
 			continue;
-		/* A new slab (its pages, its memcg object vector) is allocated
-		 * under whatever object needed it: the objects themselves are
-		 * judged on their own stacks, so the slab would count them
-		 * twice. */
-		if (stack_has(ops, b, run, g->stack_id, slab_frames)) {
+		n = ll_group_stacks(run, g, st, MAX_STACKS_PER_GROUP);
+		for (size_t k = 0; k < n; k++) {
+			double c = run->stack_pass ? st[k]->objs[0] : 1;
+
+			all += c;
+			if (stack_has(ops, b, run, st[k]->stack_id, slab_frames))
+				slab += c;
+		}
+		if (all > 0 && slab * 2 >= all) {
 			g->slab_backing = true;
 			g->res.cls = LL_GROWING_FREED;
-			g->res.reason = "new slab backing objects reported on their own stacks";
+			g->res.reason = "new slabs backing objects reported at their own call sites";
 		}
+	}
+}
+
+static const struct ll_slab_result *slab_result(const struct ll_run *run, const char *name)
+{
+	for (size_t i = 0; i < run->nslab; i++)
+		if (strcmp(run->slab[i].name, name) == 0)
+			return &run->slab[i];
+	return NULL;
+}
+
+/*
+ * Some frees fire no tracepoint (kfree_rcu through SLUB sheaves, kfree_bulk,
+ * kmem_cache_free_bulk): their objects look outstanding until the address
+ * is handed out again. The backend counts those reuses per cache. Where a
+ * cache's untraced frees are as frequent as the growth being judged, the
+ * stack view alone cannot tell a leak from invisible frees, so the leak must
+ * be confirmed by the slab view (which counts what the allocator holds).
+ */
+static void confirm_untraced(struct ll_run *run, const struct ll_backend_ops *ops,
+			     struct ll_backend *b)
+{
+	double runs = (double)run->opt.warmup + run->done;
+
+	for (size_t i = 0; i < run->groups.n; i++) {
+		struct ll_group *g = &run->groups.v[i];
+		const struct ll_slab_result *s;
+		double sum = 0;
+
+		if (g->res.cls != LL_LEAK)
+			continue;
+		g->missed_free_rate = runs > 0 ? ops->missed_frees(b, g->kind, g->cache_key) / runs : 0;
+		for (size_t k = 0; k < run->groups.n; k++) {
+			const struct ll_group *o = &run->groups.v[k];
+
+			if (o->res.cls == LL_LEAK && o->kind == g->kind && o->cache_key == g->cache_key)
+				sum += o->res.fit.slope;
+		}
+		if (g->missed_free_rate < 0.5 * sum)
+			continue;
+		s = slab_result(run, g->cache);
+		if (s && s->res.cls == LL_LEAK && s->res.fit.slope >= 0.5 * sum)
+			continue;	/* the allocator holds them too: a leak */
+		g->res.cls = LL_GROWING_FREED;
+		g->res.reason = "frees of this cache are partly untraced (kfree_rcu/bulk) "
+				"and the slab view shows no matching growth";
+	}
+	for (size_t i = 0; i < run->groups.n; i++) {
+		const struct ll_group *g = &run->groups.v[i];
+
 		if (g->res.cls == LL_LEAK)
 			run->nleaks++;
-		else
+		else if (g->res.cls == LL_GROWING_FREED)
 			run->ngrowing++;
 	}
 }
@@ -121,6 +229,7 @@ static void analyze_slab(struct ll_run *run)
 	size_t final = run->settled ? run->ncp : run->ncp - 1;
 	bool slab_growth = false;
 
+	run->slab_verdict = "unknown";
 	run->slab = calloc(base->n ? base->n : 1, sizeof(*run->slab));
 	if (!run->slab)
 		return;
@@ -150,7 +259,21 @@ static void analyze_slab(struct ll_run *run)
 		r->delta = settled;
 		r->bytes_per_iter = r->res.fit.slope * (double)bc->objsize;
 		slab_sysfs_info("/sys/kernel/slab", bc->name, &r->info);
-		if (leaking_cache(run, bc->name))
+		if (r->res.cls == LL_LEAK && !r->info.reclaimable)
+			slab_growth = true;
+		run->nslab++;
+	}
+	/* The slab view's own verdict, before the stack view is consulted. */
+	run->slab_verdict = slab_growth ? "growth" : "flat";
+}
+
+/* Combine: a growing cache is "leaking" only if a stack leaks into it. */
+static void name_slab_verdicts(struct ll_run *run)
+{
+	for (size_t i = 0; i < run->nslab; i++) {
+		struct ll_slab_result *r = &run->slab[i];
+
+		if (leaking_cache(run, r->name))
 			r->verdict = "leaking";
 		else if (r->info.reclaimable)
 			r->verdict = "growing, reclaimable";
@@ -158,11 +281,7 @@ static void analyze_slab(struct ll_run *run)
 			r->verdict = "growing, not leaking";
 		else
 			r->verdict = "grew, then freed";
-		if (r->res.cls == LL_LEAK && !r->info.reclaimable)
-			slab_growth = true;
-		run->nslab++;
 	}
-	run->slab_verdict = slab_growth ? "growth" : "flat";
 }
 
 static void analyze_counters(struct ll_run *run)
@@ -178,49 +297,104 @@ static void analyze_counters(struct ll_run *run)
 			continue;
 		if (min_leak < 0 || g->objs[final] < min_leak)
 			min_leak = g->objs[final];
-		if (g->stack_id < 0)
-			warn(run, "a leak has no stack (get_stackid error %lld); "
-			     "raise --max-stacks%.0llu", (unsigned long long)(-(long long)g->stack_id), 0);
+		{
+			const struct ll_group *st[1];
+
+			if (ll_group_stacks(run, g, st, 1) == 0 || st[0]->stack_id < 0)
+				warn(run, "a leak (call site 0x%llx) has no stack: %s",
+				     (unsigned long long)g->site, run->stack_pass ?
+				     "not reproduced in the stack runs" :
+				     "get_stackid failed (--max-stacks)");
+		}
 	}
 	if (c->c[LLC_MAP_FULL]) {
 		run->uncertain = true;
 		warn(run, "%llu allocations were not recorded: the allocs map (%llu entries) "
 		     "was full, a leak could be hidden; raise --max-outstanding",
-		     c->c[LLC_MAP_FULL], c->capacity);
+		     (unsigned long long)c->c[LLC_MAP_FULL], (unsigned long long)c->capacity);
 	}
 	if (c->c[LLC_TASKS_FULL]) {
 		run->uncertain = true;
-		warn(run, "%llu workload processes were not tracked (tasks map full)%.0llu",
-		     c->c[LLC_TASKS_FULL], 0);
+		warn(run, "%llu workload processes were not tracked (tasks map full)",
+		     (unsigned long long)c->c[LLC_TASKS_FULL]);
 	}
 	if (run->nleaks == 0 && c->missed_alloc_events >= run->opt.rules.min_count) {
 		run->uncertain = true;
 		warn(run, "%llu allocation events were lost (BPF recursion): "
-		     "a leak of that many objects could be hidden%.0llu", c->missed_alloc_events, 0);
+		     "a leak of that many objects could be hidden",
+		     (unsigned long long)c->missed_alloc_events);
 	}
-	if (run->nleaks && c->missed_free_events &&
-	    (double)c->missed_free_events >= 0.5 * min_leak) {
-		run->uncertain = true;
-		warn(run, "%llu free events were lost (BPF recursion), as many as "
-		     "%llu leaked objects: a reported leak may be false",
-		     c->missed_free_events, (unsigned long long)min_leak);
+	/* Lost frees are of any task's objects; only the share that would
+	 * have matched a traced allocation can fake a leak. */
+	if (run->nleaks && c->missed_free_events) {
+		double all = (double)c->c[LLC_FREES] + (double)c->c[LLC_UNKNOWN_FREE];
+		double ours = all > 0 ? c->missed_free_events * c->c[LLC_FREES] / all : 0;
+
+		if (ours >= 0.5 * min_leak) {
+			run->uncertain = true;
+			warn(run, "%llu free events were lost (BPF recursion), about %.0f of "
+			     "traced objects, as many as %.0f leaked objects: a leak may be false",
+			     (unsigned long long)c->missed_free_events, ours, min_leak);
+		}
 	}
 	if (run->nleaks && c->c[LLC_STACK_EEXIST])
 		warn(run, "%llu stacks were lost to stack-map collisions; their "
-		     "allocations are grouped as [stack lost]%.0llu", c->c[LLC_STACK_EEXIST], 0);
+		     "allocations are grouped as [stack lost]",
+		     (unsigned long long)c->c[LLC_STACK_EEXIST]);
 }
 
-void ll_analyze(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b)
+void ll_analyze_fit(struct ll_run *run)
+{
+	run->slab_verdict = "unknown";
+	if (run->ncp < 3)
+		return;
+	classify_groups(run);
+	analyze_slab(run);
+}
+
+/*
+ * The stack pass is a second, independent measurement: a leak must show up
+ * there again at a comparable rate. Bounded caches that happened to fill
+ * during the measuring pass (sheaves parked in a barn, LRU lists) do not.
+ * Below 5 expected objects the check has no statistical power: skipped.
+ */
+static void confirm_in_stack_pass(struct ll_run *run)
+{
+	const struct ll_group *st[MAX_STACKS_PER_GROUP];
+
+	if (!run->stack_pass || !run->stack_runs_done)
+		return;
+	for (size_t i = 0; i < run->groups.n; i++) {
+		struct ll_group *g = &run->groups.v[i];
+		double expected = g->res.fit.slope * run->stack_runs_done, seen = 0;
+		size_t n;
+
+		if (g->res.cls != LL_LEAK || expected < 5)
+			continue;
+		n = ll_group_stacks(run, g, st, MAX_STACKS_PER_GROUP);
+		for (size_t k = 0; k < n; k++)
+			seen += st[k]->objs[0];
+		g->confirm_seen = seen;
+		g->confirm_expected = expected;
+		if (seen < 0.5 * expected) {
+			g->res.cls = LL_GROWING_FREED;
+			g->res.reason = "did not reproduce in the stack pass "
+					"(a bounded cache filling up, not a leak)";
+		}
+	}
+}
+
+void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	if (run->ncp < 3) {
-		warn(run, "only %llu checkpoints: too few to fit a rate%.0llu",
-		     (unsigned long long)run->ncp, 0);
+		warn(run, "only %zu checkpoints: too few to fit a rate", run->ncp);
 		run->uncertain = true;
-		run->slab_verdict = "unknown";
 		return;
 	}
-	analyze_groups(run, ops, b);
-	analyze_slab(run);
+	mark_slab_backing(run, ops, b);
+	confirm_in_stack_pass(run);
+	confirm_untraced(run, ops, b);
+	name_slab_verdicts(run);
 	analyze_counters(run);
 }
 

@@ -25,6 +25,7 @@ struct ll_record {
 	int32_t stack_id;	/* < 0: stack not captured (-errno) */
 	uint32_t kind;		/* enum ll_kind */
 	uint64_t cache_key;	/* groups allocations of one cache/class */
+	uint64_t site;		/* call site (or a pseudo site, see ll_abi) */
 	uint64_t size;
 	uint32_t iter;		/* 0 = before the measured loop */
 	char cache[40];		/* cache name, "" when not a slab object */
@@ -36,7 +37,9 @@ struct ll_record {
 struct ll_counters {
 	uint64_t c[LLC_NR];
 	uint64_t missed_alloc_events;
-	uint64_t missed_free_events;
+	uint64_t missed_free_events;	/* not recovered by the backup programs */
+	uint64_t primary_free_misses;	/* raw kernel counts, for the record */
+	uint64_t backup_free_misses;
 	uint64_t outstanding;	/* records in the map at the last scan */
 	uint64_t capacity;	/* map size */
 };
@@ -58,11 +61,18 @@ struct ll_backend_ops {
 	void (*set_iteration)(struct ll_backend *b, uint32_t iter);
 	/* Prepare the forked spawner: drop what it must not hold. */
 	void (*after_fork_child)(struct ll_backend *b);
+	/* Which allocations get a stack: enum ll_stack_mode. */
+	int (*set_stack_mode)(struct ll_backend *b, uint32_t mode);
+	/* Capture stacks for this call site under LL_STACKS_SUSPECTS. */
+	int (*add_suspect)(struct ll_backend *b, uint64_t site);
 	/* Call cb for every outstanding allocation. */
 	int (*scan)(struct ll_backend *b, ll_record_cb cb, void *arg);
 	/* Return addresses of a stack, innermost first; count or -1. */
 	int (*stack)(struct ll_backend *b, int32_t stack_id, uint64_t *ips, size_t max);
 	int (*counters)(struct ll_backend *b, struct ll_counters *out);
+	/* Allocations that landed on a still-outstanding address of this
+	 * group's cache: its frees are partly invisible to the backend. */
+	uint64_t (*missed_frees)(struct ll_backend *b, uint32_t kind, uint64_t cache_key);
 	/* Detach and free everything. */
 	void (*close)(struct ll_backend *b);
 };

@@ -150,15 +150,20 @@ static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out
 	    !btf_has_typedef(btf, "btf_trace_percpu_free_percpu")) {
 		bpf_program__set_autoload(b->skel->progs.on_percpu_alloc, false);
 		bpf_program__set_autoload(b->skel->progs.on_percpu_free, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_free_b, false);
 		fprintf(stderr, "leakloop: note: no percpu tracepoints, percpu "
 			"allocations not tracked\n");
 	}
 	err = leakloop_bpf__load(b->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
+		if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 			fprintf(stderr, "leakloop: loading BPF programs was refused: "
 				"run as root (needs CAP_BPF, CAP_PERFMON and "
 				"CAP_SYS_RESOURCE or CAP_SYS_ADMIN)\n");
+		else if (err == -EPERM || err == -EACCES)
+			fprintf(stderr, "leakloop: the kernel refused the BPF programs "
+				"(verifier, lockdown or an LSM): %s; LEAKLOOP_DEBUG=1 "
+				"shows libbpf's log\n", strerror(-err));
 		else
 			fprintf(stderr, "leakloop: cannot load the BPF programs: %s "
 				"(LEAKLOOP_DEBUG=1 shows the verifier log)\n", strerror(-err));
@@ -191,6 +196,8 @@ static int bpf_track_task(struct ll_backend *b, pid_t tgid)
 
 	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.tasks), &key, &one, BPF_ANY))
 		return -errno;
+	/* Invalidate the programs' per-CPU scope memos. */
+	__atomic_add_fetch(&b->skel->bss->tasks_gen, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -199,6 +206,21 @@ static void bpf_set_iteration(struct ll_backend *b, uint32_t iter)
 	/* .bss is a shared mapping of the BPF array: the spawner (a fork)
 	 * writes the very page the programs read. */
 	__atomic_store_n(&b->skel->bss->iteration, iter, __ATOMIC_RELEASE);
+}
+
+static int bpf_set_stack_mode(struct ll_backend *b, uint32_t mode)
+{
+	__atomic_store_n(&b->skel->data->stack_mode, mode, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int bpf_add_suspect(struct ll_backend *b, uint64_t site)
+{
+	uint8_t one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.suspects), &site, &one, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 static void bpf_after_fork_child(struct ll_backend *b)
@@ -275,6 +297,7 @@ static void to_record(struct ll_backend *b, const struct ll_alloc *a, struct ll_
 	r->kind = a->kind;
 	r->size = a->size;
 	r->iter = a->iter;
+	r->site = a->site;
 	switch (a->kind) {
 	case LL_CACHE:
 		r->cache_key = a->cache;
@@ -326,8 +349,10 @@ static int scan_slow(struct ll_backend *b, int fd, ll_record_cb cb, void *arg)
 static int bpf_scan(struct ll_backend *b, ll_record_cb cb, void *arg)
 {
 	int fd = bpf_map__fd(b->skel->maps.allocs);
-	uint64_t *keys = malloc(BATCH * sizeof(*keys));
-	struct ll_alloc *vals = malloc(BATCH * sizeof(*vals));
+	/* Zeroed although the kernel fills them: valgrind cannot see writes
+	 * of BPF_MAP_LOOKUP_BATCH and would flag every record. */
+	uint64_t *keys = calloc(BATCH, sizeof(*keys));
+	struct ll_alloc *vals = calloc(BATCH, sizeof(*vals));
 	uint64_t in_batch = 0, out_batch = 0, n = 0;
 	bool first = true;
 	struct ll_record r;
@@ -420,12 +445,31 @@ static int bpf_counters(struct ll_backend *b, struct ll_counters *out)
 	out->missed_alloc_events = prog_misses(s->progs.on_kmalloc) +
 		prog_misses(s->progs.on_kmem_cache_alloc) +
 		prog_misses(s->progs.on_page_alloc) + prog_misses(s->progs.on_percpu_alloc);
-	out->missed_free_events = prog_misses(s->progs.on_kfree) +
+	out->primary_free_misses = prog_misses(s->progs.on_kfree) +
 		prog_misses(s->progs.on_kmem_cache_free) +
 		prog_misses(s->progs.on_page_free) + prog_misses(s->progs.on_percpu_free);
+	/* A backup skipped while the primary was not running lost nothing:
+	 * the primary handled that event. A loss shows as a primary miss not
+	 * matched by a backup run. */
+	out->backup_free_misses = prog_misses(s->progs.on_kfree_b) +
+		prog_misses(s->progs.on_kmem_cache_free_b) +
+		prog_misses(s->progs.on_page_free_b) + prog_misses(s->progs.on_percpu_free_b);
+	out->missed_free_events = out->primary_free_misses > out->c[LLC_BACKUP_FREES] ?
+		out->primary_free_misses - out->c[LLC_BACKUP_FREES] : 0;
 	out->outstanding = b->last_outstanding;
 	out->capacity = bpf_map__max_entries(s->maps.allocs);
 	return 0;
+}
+
+static uint64_t bpf_missed_frees(struct ll_backend *b, uint32_t kind, uint64_t cache_key)
+{
+	/* Undo to_record()'s kmalloc key: the reuse key has the size only. */
+	uint64_t size = kind == LL_KMALLOC ? (cache_key & 0xffffffffu) : cache_key;
+	uint64_t key = ll_reuse_key(kind, cache_key, size), n = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.reused), &key, &n))
+		return 0;
+	return n;
 }
 
 static void bpf_close(struct ll_backend *b)
@@ -444,8 +488,11 @@ const struct ll_backend_ops ll_backend_bpf = {
 	.track_task = bpf_track_task,
 	.set_iteration = bpf_set_iteration,
 	.after_fork_child = bpf_after_fork_child,
+	.set_stack_mode = bpf_set_stack_mode,
+	.add_suspect = bpf_add_suspect,
 	.scan = bpf_scan,
 	.stack = bpf_stack,
 	.counters = bpf_counters,
+	.missed_frees = bpf_missed_frees,
 	.close = bpf_close,
 };

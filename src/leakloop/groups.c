@@ -17,12 +17,13 @@ void ll_groups_free(struct ll_groups *g)
 	memset(g, 0, sizeof(*g));
 }
 
-static uint64_t hash_key(int32_t stack_id, uint32_t kind, uint64_t cache_key)
+static uint64_t hash_key(int32_t stack_id, uint32_t kind, uint64_t cache_key, uint64_t site)
 {
 	uint64_t h = (uint64_t)(uint32_t)stack_id * 0x9e3779b97f4a7c15ull;
 
 	h ^= (kind + 1) * 0xc2b2ae3d27d4eb4full;
 	h ^= cache_key * 0x165667b19e3779f9ull;
+	h ^= site * 0x27d4eb2f165667c5ull;
 	return h ^ (h >> 29);
 }
 
@@ -34,7 +35,7 @@ static int rehash(struct ll_groups *g, size_t cap)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct ll_group *e = &g->v[i];
-		size_t s = hash_key(e->stack_id, e->kind, e->cache_key) & (cap - 1);
+		size_t s = hash_key(e->stack_id, e->kind, e->cache_key, e->site) & (cap - 1);
 
 		while (idx[s])
 			s = (s + 1) & (cap - 1);
@@ -55,10 +56,11 @@ int ll_groups_add(struct ll_groups *g, size_t cp, const struct ll_record *r, uin
 		return 0;
 	if ((g->n + 1) * 2 > g->index_cap && rehash(g, g->index_cap ? g->index_cap * 2 : 1024))
 		return -ENOMEM;
-	s = hash_key(r->stack_id, r->kind, r->cache_key) & (g->index_cap - 1);
+	s = hash_key(r->stack_id, r->kind, r->cache_key, r->site) & (g->index_cap - 1);
 	while (g->index[s]) {
 		e = &g->v[g->index[s] - 1];
-		if (e->stack_id == r->stack_id && e->kind == r->kind && e->cache_key == r->cache_key)
+		if (e->stack_id == r->stack_id && e->kind == r->kind &&
+		    e->cache_key == r->cache_key && e->site == r->site)
 			goto found;
 		s = (s + 1) & (g->index_cap - 1);
 	}
@@ -76,6 +78,7 @@ int ll_groups_add(struct ll_groups *g, size_t cp, const struct ll_record *r, uin
 	e->stack_id = r->stack_id;
 	e->kind = r->kind;
 	e->cache_key = r->cache_key;
+	e->site = r->site;
 	memcpy(e->cache, r->cache, sizeof(e->cache));
 	g->index[s] = (uint32_t)++g->n;
 found:

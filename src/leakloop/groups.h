@@ -16,10 +16,13 @@
 /* Checkpoints while looping, plus the baseline and the settled one. */
 #define LL_MAX_CP 130
 
+/* A group is one (call site, stack, kind, cache). Without stacks (the fast
+ * measuring pass) stack_id is LL_NO_STACK and groups are per call site. */
 struct ll_group {
 	int32_t stack_id;
 	uint32_t kind;
 	uint64_t cache_key;
+	uint64_t site;
 	char cache[40];
 	double objs[LL_MAX_CP];
 	double bytes[LL_MAX_CP];
@@ -27,7 +30,10 @@ struct ll_group {
 	/* Filled by the analysis. */
 	struct ll_result res;
 	double bytes_per_iter;
-	bool slab_backing;	/* page stack under allocate_slab */
+	bool slab_backing;	/* a new slab's pages/metadata, not objects */
+	double missed_free_rate; /* untraced frees of its cache per run */
+	double confirm_expected; /* stack pass: slope x runs (0: not checked) */
+	double confirm_seen;	 /* stack pass: outstanding found */
 };
 
 struct ll_groups {

@@ -112,7 +112,8 @@ next:
 		errno = EPERM;
 		return -1;
 	}
-	qsort(p, n, sizeof(*p), cmp_pending);
+	if (n)	/* qsort(NULL, 0) is undefined */
+		qsort(p, n, sizeof(*p), cmp_pending);
 	out->syms = calloc(n ? n : 1, sizeof(*out->syms));
 	if (!out->syms)
 		goto nomem;

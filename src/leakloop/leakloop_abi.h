@@ -25,10 +25,27 @@ enum ll_kind {
 	LL_KIND_NR
 };
 
+/* stack_mode values. */
+enum ll_stack_mode {
+	LL_STACKS_NONE = 0,
+	LL_STACKS_ALL = 1,
+	LL_STACKS_SUSPECTS = 2,
+};
+
+/* stack_id of an allocation whose stack was not asked for. */
+#define LL_NO_STACK (-1000)
+
+/* Pseudo call sites where the tracepoint has none: the page allocator
+ * (one per order) and percpu on kernels before 6.0. Kernel text addresses
+ * have the top bits set, these cannot collide. */
+#define LL_PAGE_SITE(order) (0x1000ULL + ((order) & 31))
+#define LL_PERCPU_SITE 0x2000ULL
+
 /* One outstanding allocation, keyed by address in the allocs hash map. */
 struct ll_alloc {
 	__u64 size;	/* bytes really allocated (bytes_alloc, page size) */
 	__u64 cache;	/* struct kmem_cache * for LL_CACHE, else 0 */
+	__u64 site;	/* call_site (return address of the allocator's caller) */
 	__s32 stack_id;	/* id in the stacks map, or -errno if not captured */
 	__u32 iter;	/* iteration running when allocated; 0 = warm-up */
 	__u32 gfp;	/* gfp flags, to name the kmalloc cache (cg/rcl) */
@@ -46,6 +63,7 @@ enum ll_counter {
 	LLC_NULL_ALLOC,		/* failed allocations, ignored */
 	LLC_REUSED,		/* alloc at an outstanding address: missed free */
 	LLC_TASKS_FULL,		/* workload tasks not tracked: tasks map full */
+	LLC_BACKUP_FREES,	/* frees handled by a backup program */
 	LLC_NR
 };
 

@@ -52,13 +52,18 @@ static void usage(FILE *f)
 		"  -c, --checkpoints K     snapshots during the loop (default 16, 3..%d)\n"
 		"  -j, --json              machine-readable report on stdout\n"
 		"      --show-output       keep the workload's stdout/stderr\n"
+		"      --stacks two-pass|all\n"
+		"                          two-pass (default): measure without stacks, then\n"
+		"                          rerun capturing stacks only at growing call sites;\n"
+		"                          all: a stack for every allocation (slower)\n"
+		"      --stack-runs M      runs of the stack pass (default min(N, 100))\n"
 		"      --scope workload|system\n"
 		"                          count allocations of the workload's processes\n"
 		"                          (default) or of every task but leakloop\n"
 		"      --max-outstanding M allocations tracked at once (default 262144)\n"
 		"      --max-stacks S      distinct stacks kept (default 32768)\n"
 		"      --min-rate R        objects/iteration to call growth (default 0.02)\n"
-		"      --min-r2 R2         linearity needed (default 0.8)\n"
+		"      --min-r2 R2         linearity needed (default 0.9)\n"
 		"      --min-count C       survivors needed after settle (default 10)\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 no leak, 1 leak found, 2 error. Needs root (CAP_BPF,\n"
@@ -93,7 +98,8 @@ static int parse_double(const char *s, double min, double max, double *out)
 
 static int parse_args(int argc, char **argv, struct ll_options *o)
 {
-	enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT };
+	enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
+	       O_STACKRUNS };
 	static const struct option longopts[] = {
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
@@ -101,6 +107,8 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "show-output", no_argument, NULL, O_SHOW },
+		{ "stacks", required_argument, NULL, O_STACKS },
+		{ "stack-runs", required_argument, NULL, O_STACKRUNS },
 		{ "scope", required_argument, NULL, O_SCOPE },
 		{ "max-outstanding", required_argument, NULL, O_MAXOUT },
 		{ "max-stacks", required_argument, NULL, O_MAXSTK },
@@ -140,6 +148,15 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		case O_SHOW:
 			o->show_output = true;
 			break;
+		case O_STACKS:
+			if (strcmp(optarg, "all") == 0)
+				o->stacks_all = true;
+			else if (strcmp(optarg, "two-pass") != 0)
+				bad = -1;
+			break;
+		case O_STACKRUNS:
+			bad |= parse_u32(optarg, 1, 100000000, &o->stack_runs);
+			break;
 		case O_SCOPE:
 			if (strcmp(optarg, "system") == 0)
 				o->backend.scope_system = true;
@@ -178,6 +195,8 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 	}
 	if (o->checkpoints > o->n)
 		o->checkpoints = o->n < 3 ? 3 : o->n;
+	if (!o->stack_runs)
+		o->stack_runs = o->n < 100 ? o->n : 100;
 	o->argv = argv + optind;
 	return 0;
 }
@@ -193,6 +212,16 @@ static int scan_cb(const struct ll_record *r, void *arg)
 	struct scan_ctx *s = arg;
 
 	return ll_groups_add(&s->run->groups, s->cp, r, s->old_limit);
+}
+
+/* Stack pass: only its own runs (tags above N), only captured stacks. */
+static int stack_scan_cb(const struct ll_record *r, void *arg)
+{
+	struct scan_ctx *s = arg;
+
+	if (r->iter <= s->run->opt.n || r->stack_id == LL_NO_STACK)
+		return 0;
+	return ll_groups_add(&s->run->stack_groups, 0, r, 0);
 }
 
 /* One snapshot of both views while the loop is paused. */
@@ -259,6 +288,56 @@ static int batch(struct ll_spawner *sp, struct ll_run *run, const struct progres
 	}
 }
 
+static void settle(double seconds);
+
+/*
+ * The stack pass. Unwinding a kernel stack costs microseconds, several
+ * times the allocation itself, so the measuring pass records call sites
+ * only. Call sites whose outstanding count grew are then rerun for a few
+ * iterations with stacks captured at those sites alone: the verdict comes
+ * from the cheap pass, the attribution from this one.
+ */
+static int stack_pass(struct ll_run *run, const struct ll_backend_ops *ops,
+		      struct ll_backend *b, struct ll_spawner *sp, struct progress *prog)
+{
+	struct scan_ctx sc = { run, 0, 0 };
+	struct ll_batch_result res;
+	size_t suspects = 0;
+	int err;
+
+	for (size_t i = 0; i < run->groups.n; i++) {
+		const struct ll_group *g = &run->groups.v[i];
+
+		if (g->res.cls == LL_FLAT)
+			continue;
+		err = ops->add_suspect(b, g->site);
+		if (err) {
+			fprintf(stderr, "leakloop: warning: too many growing call sites, "
+				"stacks only for the first %zu\n", suspects);
+			break;
+		}
+		suspects++;
+	}
+	run->stack_pass = true;
+	if (!suspects)
+		return 0;
+	ops->set_stack_mode(b, LL_STACKS_SUSPECTS);
+	prog->t0 = now_s();
+	prog->base = 0;
+	prog->on = prog->on && !run->opt.json;
+	if (batch(sp, run, prog, run->opt.stack_runs, run->opt.n + 1, 1, &res))
+		return -1;
+	if (prog->on)
+		fprintf(stderr, "\r\033[K");
+	run->stack_runs_done = res.ran;
+	ops->set_stack_mode(b, LL_STACKS_NONE);
+	settle(run->opt.settle_s);
+	err = ops->scan(b, stack_scan_cb, &sc);
+	if (err)
+		fprintf(stderr, "leakloop: cannot read the allocation map: %s\n", strerror(-err));
+	return 0;
+}
+
 static void settle(double seconds)
 {
 	struct timespec ts = { (time_t)seconds, (long)((seconds - floor(seconds)) * 1e9) };
@@ -286,6 +365,7 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	ll_groups_init(&run->groups);
+	ll_groups_init(&run->stack_groups);
 	if (parse_args(argc, argv, &run->opt)) {
 		usage(stderr);
 		goto out;
@@ -318,6 +398,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	prog.on = isatty(STDERR_FILENO);
+	ops->set_stack_mode(b, run->opt.stacks_all ? LL_STACKS_ALL : LL_STACKS_NONE);
 
 	prog.t0 = now_s();
 	if (run->opt.warmup && batch(&sp, run, &prog, run->opt.warmup, 0, 0, &res))
@@ -346,13 +427,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\r\033[K");
 	run->failed = sp.sh->failed;
 	run->signaled = sp.sh->signaled;
-	ll_spawner_stop(&sp);
 	settle(run->opt.settle_s);
 	if (checkpoint(run, ops, b, run->ncp, run->done / 2))
 		goto out;
 	run->settled = true;
 	run->loop_s = loop_ns / 1e9;
 	run->rate = run->loop_s > 0 ? run->done / run->loop_s : 0;
+	ll_analyze_fit(run);
+	if (!run->opt.stacks_all && !run->interrupted && stack_pass(run, ops, b, &sp, &prog))
+		goto spawner_died;
+	ll_spawner_stop(&sp);
 	if (ops->counters(b, &run->counters))
 		goto out;
 	if (ksyms_load("/proc/kallsyms", &run->ksyms) == 0)
@@ -360,7 +444,7 @@ int main(int argc, char **argv)
 	else
 		fprintf(stderr, "leakloop: warning: /proc/kallsyms unusable (%s): raw addresses\n",
 			strerror(errno));
-	ll_analyze(run, ops, b);
+	ll_analyze_finish(run, ops, b);
 	if (run->opt.json)
 		ll_report_json(stdout, run, ops, b);
 	else
@@ -378,6 +462,7 @@ out:
 	for (size_t i = 0; i < LL_MAX_CP; i++)
 		slab_snapshot_free(&run->snaps[i]);
 	ll_groups_free(&run->groups);
+	ll_groups_free(&run->stack_groups);
 	ksyms_free(&run->ksyms);
 	free(run->slab);
 	free(run);

@@ -46,6 +46,18 @@ static void human_bytes(double b, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+static void site_name(const struct ll_run *run, const struct ll_group *g, char *buf, size_t len)
+{
+	if (g->kind == LL_PAGE && g->site >= LL_PAGE_SITE(0) && g->site <= LL_PAGE_SITE(31))
+		snprintf(buf, len, "page allocator, order %u", (unsigned)(g->site - LL_PAGE_SITE(0)));
+	else if (g->site == LL_PERCPU_SITE)
+		snprintf(buf, len, "percpu allocator");
+	else if (run->have_ksyms)
+		ksyms_format(&run->ksyms, g->site, buf, len);
+	else
+		snprintf(buf, len, "0x%" PRIx64, g->site);
+}
+
 static const struct ll_slab_result *slab_of(const struct ll_run *run, const char *name)
 {
 	for (size_t i = 0; i < run->nslab; i++)
@@ -54,33 +66,18 @@ static const struct ll_slab_result *slab_of(const struct ll_run *run, const char
 	return NULL;
 }
 
-static void text_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
-		       const struct ll_backend_ops *ops, struct ll_backend *b, bool full)
+#define TEXT_STACKS 3
+#define MAX_STACKS 64
+
+static void text_stack(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		       struct ll_backend *b, int32_t stack_id)
 {
 	uint64_t ips[LL_STACK_DEPTH];
-	char hb[32], hh[32], sym[256];
-	int n;
-	const struct ll_slab_result *s = slab_of(run, g->cache);
+	char sym[256];
+	int n = ll_run_stack(ops, b, run, stack_id, ips, LL_STACK_DEPTH);
 
-	human_bytes(g->bytes_per_iter, hb, sizeof(hb));
-	human_bytes(per_hour(run, g->bytes_per_iter), hh, sizeof(hh));
-	fprintf(f, "  %.2f objects/iter, %s/iter (R2 %.3f), %.0f outstanding after settle, "
-		"projected %s/hour at %.0f runs/s\n",
-		g->res.fit.slope, hb, g->res.fit.r2, g->objs[final_cp(run)], hh, run->rate);
-	fprintf(f, "    %s %s", kind_name(g->kind), g->cache);
-	if (s)
-		fprintf(f, " (slab view: %+.2f objects/iter, R2 %.2f, %s)", s->res.fit.slope,
-			s->res.fit.r2, s->verdict);
-	else if (g->kind == LL_KMALLOC || g->kind == LL_CACHE)
-		fprintf(f, " (slab view: no linear growth)");
-	fprintf(f, "\n");
-	if (g->res.cls != LL_LEAK)
-		fprintf(f, "    why not a leak: %s\n", g->res.reason);
-	if (!full)
-		return;
-	n = ll_run_stack(ops, b, run, g->stack_id, ips, LL_STACK_DEPTH);
 	if (n < 0) {
-		fprintf(f, "    [stack lost]\n");
+		fprintf(f, "      [stack lost]\n");
 		return;
 	}
 	for (int i = 0; i < n && i < TEXT_FRAMES; i++) {
@@ -92,6 +89,45 @@ static void text_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	}
 	if (n > TEXT_FRAMES)
 		fprintf(f, "      ... %d more frames (--json has them all)\n", n - TEXT_FRAMES);
+}
+
+static void text_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
+		       const struct ll_backend_ops *ops, struct ll_backend *b, bool full)
+{
+	char hb[32], hh[32], site[256];
+	const struct ll_slab_result *s = slab_of(run, g->cache);
+	const struct ll_group *st[MAX_STACKS];
+	size_t n;
+
+	human_bytes(g->bytes_per_iter, hb, sizeof(hb));
+	human_bytes(per_hour(run, g->bytes_per_iter), hh, sizeof(hh));
+	site_name(run, g, site, sizeof(site));
+	fprintf(f, "  %.2f objects/iter, %s/iter (R2 %.3f), %.0f outstanding after settle, "
+		"projected %s/hour at %.0f runs/s\n",
+		g->res.fit.slope, hb, g->res.fit.r2, g->objs[final_cp(run)], hh, run->rate);
+	fprintf(f, "    %s %s at %s", kind_name(g->kind), g->cache, site);
+	if (s)
+		fprintf(f, " (slab view: %+.2f objects/iter, R2 %.2f, %s)", s->res.fit.slope,
+			s->res.fit.r2, s->verdict);
+	else if (g->kind == LL_KMALLOC || g->kind == LL_CACHE)
+		fprintf(f, " (slab view: no linear growth)");
+	fprintf(f, "\n");
+	if (g->res.cls != LL_LEAK)
+		fprintf(f, "    why not a leak: %s\n", g->res.reason);
+	if (!full)
+		return;
+	n = ll_group_stacks(run, g, st, MAX_STACKS);
+	if (n == 0)
+		fprintf(f, "    [no stack captured]\n");
+	for (size_t k = 0; k < n && k < TEXT_STACKS; k++) {
+		if (run->stack_pass)
+			fprintf(f, "    stack %zu of %zu: %.0f outstanding after %u stack runs "
+				"(%.2f/iter)\n", k + 1, n, st[k]->objs[0], run->stack_runs_done,
+				run->stack_runs_done ? st[k]->objs[0] / run->stack_runs_done : 0);
+		text_stack(f, run, ops, b, st[k]->stack_id);
+	}
+	if (n > TEXT_STACKS)
+		fprintf(f, "    ... %zu more stacks (--json has them all)\n", n - TEXT_STACKS);
 }
 
 void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
@@ -106,18 +142,21 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		run->opt.backend.scope_system ? "system" : "workload");
 	if (run->interrupted)
 		fprintf(f, "  interrupted: report covers the %u iterations done\n", run->done);
+	if (run->stack_pass)
+		fprintf(f, "  stacks: %u further runs with stacks captured at growing call sites\n",
+			run->stack_runs_done);
 	if (run->failed || run->signaled)
 		fprintf(f, "  workload: %u runs exited non-zero, %u killed by a signal\n",
 			run->failed, run->signaled);
 
 	if (run->nleaks) {
-		fprintf(f, "\nLEAKS (%zu stacks):\n", run->nleaks);
+		fprintf(f, "\nLEAKS (%zu call sites):\n", run->nleaks);
 		for (size_t i = 0; i < run->groups.n; i++)
 			if (run->groups.v[i].res.cls == LL_LEAK)
 				text_group(f, run, &run->groups.v[i], ops, b, true);
 	}
 	if (run->ngrowing) {
-		fprintf(f, "\ngrowing, not leaking (%zu stacks):\n", run->ngrowing);
+		fprintf(f, "\ngrowing, not leaking (%zu call sites):\n", run->ngrowing);
 		for (size_t i = 0; i < run->groups.n; i++)
 			if (run->groups.v[i].res.cls == LL_GROWING_FREED)
 				text_group(f, run, &run->groups.v[i], ops, b, false);
@@ -137,10 +176,11 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		"%" PRIu64 " lost alloc events, %" PRIu64 " lost free events, %" PRIu64
 		" map-full drops, %" PRIu64 " stack collisions, %" PRIu64 " stack errors, %" PRIu64
 		" frees of unknown addresses, %" PRIu64 " missed frees (address reused), %" PRIu64
-		" failed allocations\n",
+		" failed allocations; %" PRIu64 " frees recovered by backup programs\n",
 		c->c[LLC_ALLOCS], c->c[LLC_FREES], c->missed_alloc_events, c->missed_free_events,
 		c->c[LLC_MAP_FULL], c->c[LLC_STACK_EEXIST], c->c[LLC_STACK_ERR],
-		c->c[LLC_UNKNOWN_FREE], c->c[LLC_REUSED], c->c[LLC_NULL_ALLOC]);
+		c->c[LLC_UNKNOWN_FREE], c->c[LLC_REUSED], c->c[LLC_NULL_ALLOC],
+		c->c[LLC_BACKUP_FREES]);
 	for (size_t i = 0; i < run->nwarn; i++)
 		fprintf(f, "warning: %s\n", run->warnings[i]);
 	fprintf(f, "\nverdict: %s%s\n", run->nleaks ? "LEAK" : "no leak",
@@ -174,11 +214,11 @@ static void jnum(FILE *f, double v)
 		fprintf(f, "%.6g", v);
 }
 
-static void json_stack(FILE *f, const struct ll_run *run, const struct ll_group *g,
+static void json_stack(FILE *f, const struct ll_run *run, int32_t stack_id,
 		       const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	uint64_t ips[LL_STACK_DEPTH];
-	int n = ll_run_stack(ops, b, run, g->stack_id, ips, LL_STACK_DEPTH);
+	int n = ll_run_stack(ops, b, run, stack_id, ips, LL_STACK_DEPTH);
 
 	fputs("[", f);
 	for (int i = 0; i < n; i++) {
@@ -205,10 +245,16 @@ static void json_stack(FILE *f, const struct ll_run *run, const struct ll_group 
 static void json_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
 		       const struct ll_backend_ops *ops, struct ll_backend *b)
 {
-	size_t fc = final_cp(run);
+	size_t fc = final_cp(run), n;
+	const struct ll_group *st[MAX_STACKS];
+	char site[256];
 
-	fprintf(f, "{\"stack_id\":%d,\"kind\":\"%s\",\"cache\":", g->stack_id, kind_name(g->kind));
+	site_name(run, g, site, sizeof(site));
+	n = ll_group_stacks(run, g, st, MAX_STACKS);
+	fprintf(f, "{\"kind\":\"%s\",\"cache\":", kind_name(g->kind));
 	jstr(f, g->cache);
+	fputs(",\"site\":", f);
+	jstr(f, site);
 	fputs(",\"objects_per_iteration\":", f);
 	jnum(f, g->res.fit.slope);
 	fputs(",\"bytes_per_iteration\":", f);
@@ -219,6 +265,10 @@ static void json_group(FILE *f, const struct ll_run *run, const struct ll_group 
 		g->objs[fc], g->bytes[fc], g->old);
 	fputs(",\"projected_bytes_per_hour\":", f);
 	jnum(f, per_hour(run, g->bytes_per_iter));
+	fprintf(f, ",\"confirmation_expected\":%.1f,\"confirmation_seen\":%.0f",
+		g->confirm_expected, g->confirm_seen);
+	fputs(",\"missed_free_rate\":", f);
+	jnum(f, g->missed_free_rate);
 	fputs(",\"class\":", f);
 	jstr(f, ll_class_name(g->res.cls));
 	fputs(",\"reason\":", f);
@@ -226,9 +276,25 @@ static void json_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	fputs(",\"series\":[", f);
 	for (size_t j = 0; j <= fc; j++)
 		fprintf(f, "%s[%.0f,%.0f]", j ? "," : "", run->x[j], g->objs[j]);
+	/* "stack": the stack holding most of it; "stacks": all of them. */
 	fputs("],\"stack\":", f);
-	json_stack(f, run, g, ops, b);
-	fputs("}", f);
+	if (n)
+		json_stack(f, run, st[0]->stack_id, ops, b);
+	else
+		fputs("[]", f);
+	fputs(",\"stacks\":[", f);
+	for (size_t k = 0; k < n; k++) {
+		double runs = run->stack_pass ? run->stack_runs_done : run->done;
+		double cnt = run->stack_pass ? st[k]->objs[0] : st[k]->objs[fc];
+
+		fprintf(f, "%s{\"stack_id\":%d,\"outstanding\":%.0f,\"objects_per_iteration\":",
+			k ? "," : "", st[k]->stack_id, cnt);
+		jnum(f, runs > 0 ? cnt / runs : 0);
+		fputs(",\"frames\":", f);
+		json_stack(f, run, st[k]->stack_id, ops, b);
+		fputs("}", f);
+	}
+	fputs("]}", f);
 }
 
 void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
@@ -240,7 +306,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		[LLC_UNKNOWN_FREE] = "unknown_frees", [LLC_MAP_FULL] = "map_full_drops",
 		[LLC_STACK_EEXIST] = "stack_collisions", [LLC_STACK_ERR] = "stack_errors",
 		[LLC_NULL_ALLOC] = "failed_allocations", [LLC_REUSED] = "missed_frees_reused",
-		[LLC_TASKS_FULL] = "tasks_not_tracked",
+		[LLC_TASKS_FULL] = "tasks_not_tracked", [LLC_BACKUP_FREES] = "backup_frees",
 	};
 	bool first;
 
@@ -260,6 +326,8 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	jnum(f, run->rate);
 	fputs(",\"settle_seconds\":", f);
 	jnum(f, run->opt.settle_s);
+	fprintf(f, ",\"stacks_mode\":\"%s\",\"stack_runs\":%u",
+		run->opt.stacks_all ? "all" : "two-pass", run->stack_runs_done);
 	fprintf(f, ",\"workload_failed_runs\":%u,\"workload_signaled_runs\":%u", run->failed,
 		run->signaled);
 	fprintf(f, ",\"verdict\":\"%s\",\"exit_code\":%d,\"uncertain\":%s,\"slab_verdict\":",
@@ -305,6 +373,8 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	fputs("],\"counters\":{", f);
 	for (int i = 0; i < LLC_NR; i++)
 		fprintf(f, "\"%s\":%" PRIu64 ",", cnames[i], c->c[i]);
+	fprintf(f, "\"primary_free_misses\":%" PRIu64 ",\"backup_free_misses\":%" PRIu64 ",",
+		c->primary_free_misses, c->backup_free_misses);
 	fprintf(f, "\"lost_alloc_events\":%" PRIu64 ",\"lost_free_events\":%" PRIu64
 		",\"outstanding_at_last_scan\":%" PRIu64 ",\"max_outstanding\":%" PRIu64 "}",
 		c->missed_alloc_events, c->missed_free_events, c->outstanding, c->capacity);

@@ -20,6 +20,8 @@ struct ll_options {
 	double settle_s;		/* wait before the final snapshot */
 	bool json;
 	bool show_output;		/* workload stdout/stderr kept */
+	bool stacks_all;		/* stack for every allocation, one pass */
+	uint32_t stack_runs;		/* runs of the stack pass (two-pass mode) */
 	struct ll_backend_config backend;
 	struct ll_rules rules;
 	char **argv;			/* the command */
@@ -45,7 +47,10 @@ struct ll_run {
 	size_t ncp;			/* checkpoints taken while looping */
 	double x[LL_MAX_CP];		/* iterations done at each; [ncp] settled */
 	bool settled;
-	struct ll_groups groups;
+	struct ll_groups groups;		/* the measuring pass */
+	struct ll_groups stack_groups;		/* the stack pass: per stack, cp 0 */
+	uint32_t stack_runs_done;
+	bool stack_pass;			/* stack_groups hold a stack pass */
 	struct slab_snapshot snaps[LL_MAX_CP];
 	struct ll_counters counters;
 	uint32_t failed, signaled;	/* workload runs that did not exit 0 */
@@ -66,7 +71,14 @@ struct ll_run {
 int ll_run_stack(const struct ll_backend_ops *ops, struct ll_backend *b,
 		 const struct ll_run *run, int32_t stack_id, uint64_t *ips, size_t max);
 
-void ll_analyze(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b);
+/* Fit and classify the measuring pass (both views). */
+void ll_analyze_fit(struct ll_run *run);
+/* After the stack pass: attribute, cross-check, weigh the counters. */
+void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b);
+/* Stack groups of the stack pass belonging to a measured group, most
+ * outstanding first; returns how many were put in out (at most max). */
+size_t ll_group_stacks(const struct ll_run *run, const struct ll_group *g,
+		       const struct ll_group **out, size_t max);
 void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
 		    struct ll_backend *b);
 void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,

@@ -6,7 +6,8 @@
 void ll_rules_default(struct ll_rules *r)
 {
 	r->min_rate = 0.02;
-	r->min_r2 = 0.8;
+	r->min_r2 = 0.9;
+	r->max_flat_steps = 0.25;
 	r->min_count = 10;
 	r->min_retained = 0.5;
 	r->min_old_fraction = 0.2;
@@ -68,6 +69,22 @@ void ll_classify(const struct ll_rules *r, const struct ll_obs *o, struct ll_res
 	if (o->old >= 0 && o->old < r->min_old_fraction * o->settled) {
 		res->reason = "only recent objects survive";
 		return;
+	}
+	/* ...and it must grow between every pair of checkpoints: a leak adds
+	 * objects on every run, while lazily freed things (vmap areas purged
+	 * in batches, caches refilled in bursts) grow in steps with flat runs
+	 * between. Only judged where a step should add at least 3 objects,
+	 * so a slow leak's random quiet step is not held against it. */
+	if (o->n > 2 && res->fit.slope * (xmax - xmin) / (double)(o->n - 1) >= 3) {
+		size_t flat = 0;
+
+		for (size_t i = 1; i < o->n; i++)
+			if (o->y[i] <= o->y[i - 1])
+				flat++;
+		if ((double)flat > r->max_flat_steps * (double)(o->n - 1)) {
+			res->reason = "grows in bursts, not with every run (batched or lazy frees)";
+			return;
+		}
 	}
 	res->cls = LL_LEAK;
 	res->reason = "grows with iterations and survives settle";

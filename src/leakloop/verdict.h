@@ -15,10 +15,12 @@ struct ll_rules {
 	double min_count;	 /* survivors needed after settle */
 	double min_retained;	 /* survivors / fitted growth after settle */
 	double min_old_fraction; /* survivors from the first half / survivors */
+	double max_flat_steps;	 /* share of checkpoint steps allowed no growth */
 };
 
 /* Defaults chosen so one object per 50 iterations is seen at N = 1000 while
- * a handful of objects in flight never is. */
+ * a handful of objects in flight never is, and a leak (which grows on every
+ * run) is told from batched frees (which grow in steps). */
 void ll_rules_default(struct ll_rules *r);
 
 enum ll_class {

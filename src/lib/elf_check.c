@@ -27,8 +27,19 @@ add(struct elf_report *r, const char *rule, enum elf_severity sev, enum elf_phas
 	va_list ap;
 
 	if (r->n >= ELF_MAX_FINDINGS) {
+		size_t k = r->n;
+
 		r->dropped++;
-		return;
+		/* A refusal must never be the one dropped: it decides the
+		 * errno. It takes the place of the last suspicious finding. */
+		if (sev == ELF_SUSPICIOUS)
+			return;
+		while (k > 0 && r->f[k - 1].severity != ELF_SUSPICIOUS)
+			k--;
+		if (k == 0)
+			return;
+		memmove(&r->f[k - 1], &r->f[k], (r->n - k) * sizeof(r->f[0]));
+		r->n--;
 	}
 	f = &r->f[r->n++];
 	f->rule = rule;
@@ -212,6 +223,12 @@ int elf_check_interp_path(const char *s, size_t n, struct elf_report *r)
 		    "the PT_INTERP string (%zu bytes) does not end with a NUL byte", n);
 		return -ENOEXEC;
 	}
+	if (s[0] == '\0') {
+		add(r, "pt_interp_empty", ELF_REFUSED, ELF_PHASE_HEADER, -EACCES,
+		    "the PT_INTERP string is empty: Linux opens the working directory, "
+		    "which is not a regular file");
+		return -EACCES;
+	}
 	if (strlen(s) + 1 != n)
 		add(r, "pt_interp_nul", ELF_SUSPICIOUS, ELF_PHASE_HEADER, 0,
 		    "the PT_INTERP string has a NUL byte before its end: the path is cut to \"%s\"",
@@ -247,6 +264,14 @@ static void check_interp(const Elf64_Phdr *ph, size_t n, uint64_t file_size,
 			add(r, "pt_interp_size", ELF_REFUSED, ELF_PHASE_HEADER, -ENOEXEC,
 			    "PT_INTERP p_filesz is %llu; an interpreter path takes 2 to %d bytes",
 			    (unsigned long long)p->p_filesz, ELF_PATH_MAX);
+			continue;
+		}
+		/* rw_verify_area(): a position that is not a valid loff_t, or
+		 * pos + count past LLONG_MAX, is -EINVAL before any read. */
+		if (p->p_offset > (uint64_t)INT64_MAX || p->p_filesz > (uint64_t)INT64_MAX - p->p_offset) {
+			add(r, "pt_interp_file", ELF_REFUSED, ELF_PHASE_HEADER, -EINVAL,
+			    "the PT_INTERP string's offset 0x%llx (+%llu) is not a valid file position",
+			    (unsigned long long)p->p_offset, (unsigned long long)p->p_filesz);
 			continue;
 		}
 		/* elf_read() of the path fails short: -EIO. */
@@ -426,9 +451,9 @@ static void check_entry_and_phdrs(const Elf64_Phdr *ph, size_t n, enum elf_role 
 		    "%se_entry 0x%llx is outside every PT_LOAD: the program would crash at once",
 		    who, (unsigned long long)lay->entry);
 	else if (seg && !(seg->p_flags & PF_X))
-		add(r, "e_entry", ELF_SUSPICIOUS, ELF_PHASE_LOAD, 0,
-		    "%se_entry 0x%llx is in a segment that is not executable", who,
-		    (unsigned long long)lay->entry);
+		add(r, "e_entry", ELF_STRICT, ELF_PHASE_LOAD, -ENOEXEC,
+		    "%se_entry 0x%llx is in a segment that is not executable: the first "
+		    "instruction faults (NX)", who, (unsigned long long)lay->entry);
 	if (!interp && !phdr_loaded)
 		add(r, "phdr_not_loaded", ELF_SUSPICIOUS, ELF_PHASE_LOAD, 0,
 		    "the program header table (0x%llx-0x%llx) is not inside a PT_LOAD, so AT_PHDR "

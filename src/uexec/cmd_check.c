@@ -316,9 +316,10 @@ static void check_path(struct check *c, int dirfd, const char *name, const char 
 			pthread_mutex_lock(&library_lock);
 			err = -check_script(path, &r);
 			pthread_mutex_unlock(&library_lock);
-		} else
+		} else {
 			own_finding(&r, "not_elf", -ENOEXEC, n == 0 ? "the file is empty" :
 				    "no \\177ELF magic and no #! line: the kernel cannot execute it");
+		}
 		if (!err)
 			print_report(c, path, &r);
 		goto out;

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+/*
+ * leakloop on the real kernel: a deliberate leak must be found with the
+ * right stack and rate; loops that leak nothing must be reported clean;
+ * nothing may stay attached after leakloop ends, however it ends.
+ * Verdicts are asserted on the exit code and on the parsed --json report.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *leakloop_bin;
+static const char *semleak_bin;
+
+/* Skip, saying why, when the machine cannot run the tool at all. */
+static bool need_kernel(void)
+{
+	if (geteuid() != 0) {
+		printf("# SKIP not root: leakloop needs CAP_BPF and CAP_PERFMON\n");
+		return false;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		printf("# SKIP kernel without BTF (/sys/kernel/btf/vmlinux)\n");
+		return false;
+	}
+	return true;
+}
+
+struct result {
+	int status;	/* exit code, or 128 + signal */
+	char *out;	/* stdout */
+	json_t *json;	/* parsed stdout, NULL if not JSON */
+};
+
+static void result_free(struct result *r)
+{
+	free(r->out);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+static int leakloop_progs(void);
+
+/* Run leakloop with argv; optionally send `sig` after `after_ms`, counting
+ * leakloop's BPF programs just before (into *progs_during). */
+static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct result *r,
+			     int *progs_during)
+{
+	int pipefd[2], status;
+	size_t len = 0, cap = 0;
+	pid_t pid;
+	json_error_t jerr;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(leakloop_bin, argv);
+		_exit(126);
+	}
+	close(pipefd[1]);
+	if (sig) {
+		struct timespec ts = { after_ms / 1000, (after_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		if (progs_during)
+			*progs_during = leakloop_progs();
+		kill(pid, sig);
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			r->out = realloc(r->out, cap);
+			assert_non_null(r->out);
+		}
+		got = read(pipefd[0], r->out + len, cap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	r->out[len] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->json = json_loads(r->out, 0, &jerr);
+}
+
+static void run_leakloop(char *const argv[], struct result *r)
+{
+	run_leakloop_sig(argv, 0, 0, r, NULL);
+}
+
+static json_t *field(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		fail_msg("JSON report lacks \"%s\"", key);
+	return v;
+}
+
+static double num(json_t *obj, const char *key)
+{
+	json_t *v = field(obj, key);
+
+	assert_true(json_is_number(v));
+	return json_number_value(v);
+}
+
+static const char *str(json_t *obj, const char *key)
+{
+	json_t *v = field(obj, key);
+
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+/* The honesty counters must show that nothing was dropped. */
+static void assert_nothing_dropped(json_t *report)
+{
+	json_t *c = field(report, "counters");
+
+	assert_int_equal((int)num(c, "map_full_drops"), 0);
+	assert_int_equal((int)num(c, "tasks_not_tracked"), 0);
+	assert_int_equal((int)num(c, "lost_alloc_events"), 0);
+	assert_true(num(c, "allocations") > 0);	/* it did trace something */
+}
+
+/* A clean loop: exit 0, verdict clean, no leak listed, all runs done. */
+static void assert_clean(char *const cmd[], int n)
+{
+	char nbuf[16];
+	char *argv[32] = { "leakloop", "-n", nbuf, "--json", "--" };
+	struct result r;
+	size_t i;
+
+	if (!need_kernel())
+		skip();
+	snprintf(nbuf, sizeof(nbuf), "%d", n);
+	for (i = 0; cmd[i] && i < 26; i++)
+		argv[5 + i] = cmd[i];
+	argv[5 + i] = NULL;
+	run_leakloop(argv, &r);
+	if (!r.json)
+		fail_msg("leakloop printed no JSON (exit %d): %s", r.status, r.out);
+	if (r.status != 0)
+		printf("# report: %s\n", r.out);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(str(r.json, "verdict"), "clean");
+	assert_int_equal((int)num(r.json, "exit_code"), 0);
+	assert_int_equal((int)num(r.json, "iterations"), n);
+	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 0);
+	assert_true(num(r.json, "checkpoints") >= 10);
+	assert_nothing_dropped(r.json);
+	result_free(&r);
+}
+
+static void test_true_clean(void **state)
+{
+	char *cmd[] = { "/bin/true", NULL };
+
+	(void)state;
+	assert_clean(cmd, 2000);
+}
+
+static void test_sh_clean(void **state)
+{
+	char *cmd[] = { "/bin/sh", "-c", ":", NULL };
+
+	(void)state;
+	assert_clean(cmd, 2000);
+}
+
+/* The case of the original report: an interpreter script, `#!` handling. */
+static void test_empty_script_clean(void **state)
+{
+	char dir[] = "/tmp/leakloop-test-XXXXXX", path[64];
+	char *cmd[] = { path, NULL };
+	int fd;
+
+	(void)state;
+	if (!need_kernel())
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/empty.sh", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\n", 10), 10);
+	close(fd);
+	assert_clean(cmd, 2000);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* SysV semaphore ids that exist now, from /proc/sysvipc/sem. */
+static size_t sem_ids(int *ids, size_t max)
+{
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	char line[512];
+	size_t n = 0;
+
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));	/* header */
+	while (fgets(line, sizeof(line), f) && n < max) {
+		long key;
+		int id;
+
+		if (sscanf(line, "%ld %d", &key, &id) == 2)
+			ids[n++] = id;
+	}
+	fclose(f);
+	return n;
+}
+
+static bool contains(const int *ids, size_t n, int id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static bool stack_through_semget(json_t *stack)
+{
+	static const char *const frames[] = {
+		"__x64_sys_semget", "__do_sys_semget", "ksys_semget", "newary", "__se_sys_semget",
+	};
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(stack, i, f) {
+		json_t *sym = json_object_get(f, "symbol");
+
+		if (!json_is_string(sym))
+			continue;
+		for (size_t k = 0; k < sizeof(frames) / sizeof(frames[0]); k++)
+			if (strcmp(json_string_value(sym), frames[k]) == 0)
+				return true;
+	}
+	return false;
+}
+
+static void test_semget_leak_found(void **state)
+{
+	enum { N = 200, W = 20, MAXIDS = 65536 };
+	char *argv[] = { "leakloop", "-n", "200", "--warmup", "20", "--json", "--",
+			 (char *)semleak_bin, NULL };
+	int *before = calloc(MAXIDS, sizeof(int)), *after = calloc(MAXIDS, sizeof(int));
+	size_t nb, na, created = 0, i;
+	struct result r;
+	json_t *leak, *found = NULL;
+
+	(void)state;
+	assert_non_null(before);
+	assert_non_null(after);
+	if (!need_kernel()) {
+		free(before);
+		free(after);
+		skip();
+	}
+	nb = sem_ids(before, MAXIDS);
+	run_leakloop(argv, &r);
+	/* Clean up what the workload leaked before asserting anything. */
+	na = sem_ids(after, MAXIDS);
+	for (i = 0; i < na; i++)
+		if (!contains(before, nb, after[i])) {
+			semctl(after[i], 0, IPC_RMID);
+			created++;
+		}
+	free(before);
+	free(after);
+	/* The workload really ran every time: warm-up, measured runs and the
+	 * stack pass (which reruns it to capture stacks). */
+	if (!r.json)
+		fail_msg("leakloop printed no JSON (exit %d): %s", r.status, r.out);
+	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal((int)num(r.json, "workload_signaled_runs"), 0);
+	assert_int_equal(created, N + W + (size_t)num(r.json, "stack_runs"));
+	assert_true(num(r.json, "stack_runs") > 0);
+	if (!r.json)
+		fail_msg("leakloop printed no JSON (exit %d): %s", r.status, r.out);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(str(r.json, "verdict"), "leak");
+	assert_int_equal((int)num(r.json, "exit_code"), 1);
+	assert_int_equal((int)num(r.json, "iterations"), N);
+	json_array_foreach(field(r.json, "leaks"), i, leak) {
+		if (stack_through_semget(field(leak, "stack"))) {
+			found = leak;
+			break;
+		}
+	}
+	if (!found)
+		fail_msg("no leak with a stack through semget: %s", r.out);
+	/* About one semaphore set (one sem_array allocation) per run. */
+	assert_true(num(found, "objects_per_iteration") > 0.9);
+	assert_true(num(found, "objects_per_iteration") < 1.1);
+	assert_true(num(found, "r2") > 0.95);
+	assert_true(num(found, "outstanding") >= 0.9 * N);
+	assert_true(num(found, "outstanding") <= 1.1 * N);
+	assert_true(num(found, "bytes_per_iteration") > 0);
+	assert_true(num(found, "projected_bytes_per_hour") > 0);
+	assert_string_equal(str(found, "class"), "leak");
+	assert_nothing_dropped(r.json);
+	result_free(&r);
+}
+
+/* How many loaded BPF programs carry leakloop's program names. */
+static int leakloop_progs(void)
+{
+	uint32_t id = 0;
+	int n = 0;
+
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    (strcmp(info.name, "on_kmalloc") == 0 ||
+		     strcmp(info.name, "on_kmem_cache_a") == 0 ||
+		     strcmp(info.name, "on_kfree") == 0))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/* Programs are released after their last fd closes and an RCU-tasks grace
+ * period, which takes seconds on a loaded machine: wait for the count to
+ * reach `want`, up to 30 s, and return the last count. */
+static int settle_progs(int want)
+{
+	int n = leakloop_progs();
+
+	for (int i = 0; i < 300 && n != want; i++) {
+		usleep(100000);
+		n = leakloop_progs();
+	}
+	return n;
+}
+
+/* Ctrl-C: the report covers the iterations done, and nothing stays. */
+static void test_interrupt_reports_and_detaches(void **state)
+{
+	char *argv[] = { "leakloop", "-n", "100000", "--settle", "0.2", "--json", "--",
+			 "/bin/true", NULL };
+	struct result r;
+	int base, during = 0;
+
+	(void)state;
+	if (!need_kernel())
+		skip();
+	base = settle_progs(0);	/* earlier tests' programs may still be going */
+	run_leakloop_sig(argv, SIGINT, 1500, &r, &during);
+	assert_true(during > base);	/* it was attached while running */
+	if (!r.json)
+		fail_msg("no JSON report after SIGINT (exit %d): %s", r.status, r.out);
+	assert_true(r.status == 0 || r.status == 1);
+	assert_true(json_is_true(field(r.json, "interrupted")));
+	assert_true(num(r.json, "iterations") > 0);
+	assert_true(num(r.json, "iterations") < 100000);
+	assert_int_equal(settle_progs(base), base);
+	result_free(&r);
+}
+
+/* SIGKILL: no cleanup code runs at all; fd-based links must still go. */
+static void test_kill_detaches(void **state)
+{
+	char *argv[] = { "leakloop", "-n", "100000", "--json", "--", "/bin/true", NULL };
+	struct result r;
+	int base, during = 0;
+
+	(void)state;
+	if (!need_kernel())
+		skip();
+	base = settle_progs(0);
+	run_leakloop_sig(argv, SIGKILL, 1500, &r, &during);
+	assert_true(during > base);	/* it was attached while running */
+	assert_int_equal(r.status, 128 + SIGKILL);
+	assert_int_equal(settle_progs(base), base);
+	result_free(&r);
+}
+
+static void test_usage_errors(void **state)
+{
+	char *noargs[] = { "leakloop", NULL };
+	char *badn[] = { "leakloop", "-n", "zero", "--", "/bin/true", NULL };
+	char *missing[] = { "leakloop", "--", "/nonexistent/leakloop-cmd", NULL };
+	struct result r;
+
+	(void)state;
+	run_leakloop(noargs, &r);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	run_leakloop(badn, &r);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+	run_leakloop(missing, &r);
+	assert_int_equal(r.status, 2);
+	result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_semget_leak_found),
+		cmocka_unit_test(test_true_clean),
+		cmocka_unit_test(test_sh_clean),
+		cmocka_unit_test(test_empty_script_clean),
+		cmocka_unit_test(test_interrupt_reports_and_detaches),
+		cmocka_unit_test(test_kill_detaches),
+	};
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s LEAKLOOP SEMLEAK (meson test passes both)\n", argv[0]);
+		return 1;
+	}
+	leakloop_bin = argv[1];
+	semleak_bin = argv[2];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
