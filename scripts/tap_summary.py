@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Count TAP cases over several runs and print the closing line.
 
-Arguments are NAME=PATH: PATH is meson's testlog.json, or tap:FILE for a
-plain TAP stream. A test program that died before printing all its cases
+Arguments are NAME=PATH: PATH is meson's testlog.json, tap:FILE for a
+plain TAP stream, or fail:REASON for a run that could not even start (a
+failed build), which counts as one failure. A test program that died before printing all its cases
 (crash, timeout, build error) counts as one more failure, so a crash never
 hides behind the cases it did print."""
 import json
@@ -38,6 +39,10 @@ def count(run, name, text, result_ok):
 for arg in sys.argv[1:]:
     run, _, path = arg.partition('=')
     try:
+        if path.startswith('fail:'):
+            print(f"FAILED: [{run}] {path[5:]}")
+            totals[1] += 1
+            continue
         if path.startswith('tap:'):
             count(run, 'tap', open(path[4:], encoding='utf-8', errors='replace').read(), True)
             continue
