@@ -87,27 +87,34 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-/* The caught signals, from the kernel's own bitmask (SigCgt), read into a
- * stack buffer: one read instead of a query per signal. 0 when /proc
- * cannot tell (then every signal is asked). */
-static bool caught_signals(uint64_t *mask)
+/* /proc/self/status into a stack buffer (nothing may allocate at the
+ * point of no return); NULL when /proc cannot tell. */
+static const char *proc_status_field(char *buf, size_t size, const char *field)
 {
-	char buf[4096];
-	const char *p;
 	ssize_t n;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return NULL;
 	buf[n] = '\0';
-	p = strstr(buf, "\nSigCgt:");
+	buf = strstr(buf, field);
+	return buf ? buf + strlen(field) : NULL;
+}
+
+/* The caught signals, from the kernel's own bitmask (SigCgt): one read
+ * instead of a query per signal. */
+static bool caught_signals(uint64_t *mask)
+{
+	char buf[4096];
+	const char *p = proc_status_field(buf, sizeof(buf), "\nSigCgt:");
+
 	if (!p)
 		return false;
-	*mask = strtoull(p + 8, NULL, 16);
+	*mask = strtoull(p, NULL, 16);
 	return true;
 }
 
@@ -258,19 +265,9 @@ _Static_assert(sizeof(struct tramp_data) <= TRAMP_DATA_SIZE, "the data fits its 
 static bool single_threaded(void)
 {
 	char buf[4096];
-	const char *t;
-	ssize_t n;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	const char *t = proc_status_field(buf, sizeof(buf), "\nThreads:");
 
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	t = strstr(buf, "\nThreads:");
-	return t && strtol(t + 9, NULL, 10) == 1;
+	return t && strtol(t, NULL, 10) == 1;
 }
 
 /* The code page: a memfd mapped read+exec, never writable and executable
