@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -492,4 +493,48 @@ int h_tmpdir_teardown(char **dir)
 	free(*dir);
 	*dir = NULL;
 	return 0;
+}
+
+char *h_maps_text(int named_only)
+{
+	size_t len;
+	char *all = h_read_file("/proc/self/maps", &len), *out, *o;
+
+	/* Without /proc nothing these tests compare would mean anything. */
+	if (!all) {
+		printf("Bail out! cannot read /proc/self/maps\n");
+		exit(1);
+	}
+	if (!named_only)
+		return all;
+	out = o = calloc(1, len + 1);
+	if (!out)
+		abort();
+	for (char *line = all, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+		if (memchr(line, '/', (size_t)(nl - line))) {
+			memcpy(o, line, (size_t)(nl - line + 1));
+			o += nl - line + 1;
+		}
+	free(all);
+	return out;
+}
+
+char *h_fd_list(void)
+{
+	struct dirent **names;
+	int n = scandir("/proc/self/fd", &names, NULL, alphasort);
+	size_t cap = 16 * (size_t)(n > 0 ? n : 1) + 1, len = 0;
+	char *out = n > 0 ? calloc(1, cap) : NULL;
+
+	if (!out) {
+		printf("Bail out! cannot list /proc/self/fd\n");
+		exit(1);
+	}
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			len += (size_t)snprintf(out + len, cap - len, "%s\n", names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return out;
 }

@@ -50,6 +50,12 @@ int h_rmrf(const char *path);
 /* The cmocka group fixtures of a test that works in one temp dir: check
  * the environment meson gives, make the dir / remove it. */
 int h_tmpdir_setup(char **dir, const char *tag);
+/* /proc/self/maps, whole, or with named_only (sanitizer builds, whose
+ * allocators map anonymous memory at any time) only the lines naming a
+ * file; and the names in /proc/self/fd, sorted, one per line. Both are
+ * compared before and after an exec that failed. */
+char *h_maps_text(int named_only);
+char *h_fd_list(void);
 int h_tmpdir_teardown(char **dir);
 /* Write a file with the given mode (chmod'ed explicitly, umask ignored). */
 int h_write_file(const char *path, const void *data, size_t len, unsigned mode);

@@ -63,48 +63,7 @@ static const struct {
 	{ UEXEC_FAULT_READ, "read", EIO },
 };
 
-/* /proc/self/maps, whole; under ASan only the lines that name a file. */
-static char *maps_text(void)
-{
-	size_t len;
-	char *all = h_read_file("/proc/self/maps", &len), *out, *o;
 
-	assert_non_null(all);
-	if (!UNDER_ASAN)
-		return all;
-	out = o = calloc(1, len + 1);
-	assert_non_null(out);
-	for (char *line = all, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (!nl)
-			break;
-		if (memchr(line, '/', (size_t)(nl - line))) {
-			memcpy(o, line, (size_t)(nl - line + 1));
-			o += nl - line + 1;
-		}
-	}
-	free(all);
-	return out;
-}
-
-/* Names in /proc/self/fd, sorted, one per line. */
-static char *fd_list(void)
-{
-	struct dirent **names;
-	int n = scandir("/proc/self/fd", &names, NULL, alphasort);
-	size_t cap = 16 * (size_t)(n > 0 ? n : 1) + 1, len = 0;
-	char *out = calloc(1, cap);
-
-	assert_true(n > 0);
-	assert_non_null(out);
-	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.')
-			len += (size_t)snprintf(out + len, cap - len, "%s\n", names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
-	return out;
-}
 
 /* Failures the kernel reports as another errno than the failed call's:
  * load_elf_phdrs() returns NULL on any read error and its callers keep
@@ -129,8 +88,8 @@ static unsigned long walk(const char *path, unsigned k)
 	assert_int_equal(uexec_prepare(path, argv, envp, NULL, &img), 0);
 	uexec_release(img);
 	assert_int_equal(uexec_kmem_active(), 0);
-	maps0 = maps_text();
-	fds0 = fd_list();
+	maps0 = h_maps_text(UNDER_ASAN);
+	fds0 = h_fd_list();
 
 	for (n = 1;; n++) {
 		struct uexec_resource_usage u;
@@ -160,8 +119,8 @@ static unsigned long walk(const char *path, unsigned k)
 		uexec_resource_usage(&u);
 		assert_int_equal(u.mappings, 0);
 		assert_int_equal(u.fds, 0);
-		maps = maps_text();
-		fds = fd_list();
+		maps = h_maps_text(UNDER_ASAN);
+		fds = h_fd_list();
 		if (strcmp(maps, maps0)) {
 			h_diff("maps", "before", maps0, "after", maps);
 			fail_msg("%s: %s failure %lu changed /proc/self/maps", path, kinds[k].name, n);

@@ -86,42 +86,7 @@ static const char *errno_str(int e)
 	return "E?";
 }
 
-static char *maps_text(void)
-{
-	size_t len;
-	char *all = h_read_file("/proc/self/maps", &len), *out, *o;
 
-	assert_non_null(all);
-	if (!UNDER_ASAN)
-		return all;
-	out = o = calloc(1, len + 1);
-	assert_non_null(out);
-	for (char *line = all, *nl; (nl = strchr(line, '\n')); line = nl + 1)
-		if (memchr(line, '/', (size_t)(nl - line))) {
-			memcpy(o, line, (size_t)(nl - line + 1));
-			o += nl - line + 1;
-		}
-	free(all);
-	return out;
-}
-
-static char *fd_list(void)
-{
-	struct dirent **names;
-	int n = scandir("/proc/self/fd", &names, NULL, alphasort);
-	size_t cap = 16 * (size_t)(n > 0 ? n : 1) + 1, len = 0;
-	char *out = calloc(1, cap);
-
-	assert_true(n > 0);
-	assert_non_null(out);
-	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.')
-			len += (size_t)snprintf(out + len, cap - len, "%s\n", names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
-	return out;
-}
 
 /* The kernel's verdict, as "errno:ENAME", "killed", "runs" or "exit N". */
 static void kernel_class(const char *path, char *out, size_t n)
@@ -171,7 +136,7 @@ struct verdict {
 static void child_prepare(const struct entry *e, struct verdict *v)
 {
 	char *argv[] = { e->path, NULL }, *envp[] = { NULL };
-	char *maps0 = maps_text(), *fds0 = fd_list(), *maps, *fds;
+	char *maps0 = h_maps_text(UNDER_ASAN), *fds0 = h_fd_list(), *maps, *fds;
 	struct uexec_image *img = NULL;
 	size_t active0 = uexec_kmem_active();
 
@@ -181,8 +146,8 @@ static void child_prepare(const struct entry *e, struct verdict *v)
 	else
 		v->img_on_error = img != NULL;
 	v->kmem_left = uexec_kmem_active() != active0;
-	maps = maps_text();
-	fds = fd_list();
+	maps = h_maps_text(UNDER_ASAN);
+	fds = h_fd_list();
 	if ((v->maps_changed = strcmp(maps, maps0) != 0))
 		h_diff("maps", "before", maps0, "after", maps);
 	if ((v->fds_changed = strcmp(fds, fds0) != 0))
