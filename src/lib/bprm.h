@@ -68,7 +68,6 @@ struct bprm {
 	uintptr_t entry, sp;     /* set by the ELF handler: where the jump goes */
 	uintptr_t stack_start, stack_end;
 	struct bprm_mm mm;
-	uintptr_t tramp_code, tramp_data; /* new_exec_tramp_build()'s pages, or 0 */
 	char diag[512];          /* first diagnosis recorded (bprm_fail) */
 	const struct uexec_options *opt;
 };

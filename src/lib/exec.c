@@ -185,7 +185,6 @@ static void note_proc_limits(const struct bprm *b)
 static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
 		   const struct uexec_options *opt, struct uexec_image **out)
 {
-	struct new_exec_tramp tramp;
 	int ret;
 
 	/* The kernel opens the file before it looks at the arguments: a
@@ -206,9 +205,6 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	if (ret)
 		goto fail;
 	record_mm(b);
-	new_exec_tramp_build(&b->vm, &b->mm, b->fd, &tramp);
-	b->tramp_code = tramp.code;
-	b->tramp_data = tramp.data;
 	*out = (struct uexec_image *)b;
 	return 0;
 fail:
@@ -312,21 +308,27 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	struct bprm *b = to_bprm(img);
 	uintptr_t entry = b->entry, sp = b->sp;
 	int execfd = b->execfd, exe_fd = b->fd;
-	struct new_exec_tramp tramp = { .code = b->tramp_code, .data = b->tramp_data };
+	struct new_exec_tramp tramp;
 	struct new_exec_keep keep[KEEP_MAX];
 	size_t nkeep = 0;
 	struct bprm_mm mm = b->mm;
 	char comm[16];
+	bool unmap_old = new_exec_tramp_build(&mm, exe_fd, &tramp);
 
-	for (const struct vm_area *a = b->vm.head; a && tramp.code; a = a->next) {
-		if (nkeep == KEEP_MAX) {
+	/* What stays: the new image's areas and the trampoline's own. */
+	for (const struct vm_area *a = b->vm.head; a && unmap_old; a = a->next) {
+		if (nkeep + NEW_EXEC_TRAMP_AREAS == KEEP_MAX) {
 			/* Cannot say what to keep: keep everything. */
-			tramp.code = 0;
+			unmap_old = false;
 			break;
 		}
 		keep[nkeep].start = a->start;
 		keep[nkeep].end = a->start + a->len;
 		nkeep++;
+	}
+	if (unmap_old) {
+		new_exec_tramp_areas(&tramp, keep + nkeep);
+		nkeep += NEW_EXEC_TRAMP_AREAS;
 	}
 
 	/* A script from memory: its interpreter opens /dev/fd/N. */
@@ -347,7 +349,7 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	sys_disown(exe_fd);
 	b->fd = -1;
 	bprm_free(b);
-	if (tramp.code) {
+	if (unmap_old) {
 		/* The trampoline sets /proc/self and closes exe_fd itself,
 		 * after unmapping this code: exe_fd must survive until then. */
 		new_exec_keep_fd(exe_fd);
@@ -357,7 +359,7 @@ _Noreturn void uexec_start(struct uexec_image *img)
 			close(exe_fd);
 	}
 	new_exec_begin(comm, execfd);
-	if (tramp.code)
+	if (unmap_old)
 		new_exec_tramp_jump(&tramp, keep, nkeep, entry, sp);
 	arch_jump(entry, sp);
 }

@@ -275,30 +275,45 @@ static bool single_threaded(void)
  * anonymous page written then made read+exec, which strict W^X policies
  * refuse in their turn; else nothing, and uexec_start() jumps without
  * unmapping the old image. */
-static uintptr_t map_code(struct vm_map *vm)
+static uintptr_t map_code(void)
 {
 	const size_t code = (size_t)(arch_exec_tramp_end - arch_exec_tramp);
 	_Alignas(16) char page[TRAMP_CODE_SIZE] = { 0 };
-	void *p;
+	void *p = MAP_FAILED;
 	int fd;
 
 	memcpy(page, arch_exec_tramp, code);
-	fd = sys_memfd("uexec-exec-trampoline", MFD_CLOEXEC, page, sizeof(page));
+	fd = memfd_create("uexec-exec-trampoline", MFD_CLOEXEC);
 	if (fd >= 0) {
-		p = vm_map_mmap(vm, NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-		sys_close(fd);
+		if (write(fd, page, sizeof(page)) == (ssize_t)sizeof(page))
+			p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		close(fd);
 		if (p != MAP_FAILED)
 			return (uintptr_t)p;
 	}
-	p = vm_map_mmap(vm, NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return 0;
 	memcpy(p, page, sizeof(page));
-	/* On failure the page stays in vm, released with it, unused. */
-	return sys_mprotect(p, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0 ? (uintptr_t)p : 0;
+	if (mprotect(p, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0)
+		return (uintptr_t)p;
+	munmap(p, TRAMP_CODE_SIZE);
+	return 0;
 }
 
-void new_exec_tramp_build(struct vm_map *vm, const struct bprm_mm *mm, int exe_fd, struct new_exec_tramp *t)
+void new_exec_tramp_areas(const struct new_exec_tramp *t, struct new_exec_keep out[NEW_EXEC_TRAMP_AREAS])
+{
+	out[0].start = t->code;
+	out[0].end = t->code + TRAMP_CODE_SIZE;
+	out[1].start = t->data;
+	out[1].end = t->data + TRAMP_DATA_SIZE;
+}
+
+/* Built at the point of no return, not in prepare: a prepare that is
+ * released (explain, leakcheck) never pays for it, and a failure here
+ * only means the old mappings stay. Raw system calls, no record: these
+ * pages are never rolled back, the exec goes on either way. */
+bool new_exec_tramp_build(const struct bprm_mm *mm, int exe_fd, struct new_exec_tramp *t)
 {
 	struct tramp_data *d;
 	void *p;
@@ -306,17 +321,21 @@ void new_exec_tramp_build(struct vm_map *vm, const struct bprm_mm *mm, int exe_f
 	t->code = t->data = 0;
 	if (!mm->arg_start || exe_fd < 0 || (size_t)(arch_exec_tramp_end - arch_exec_tramp) > TRAMP_CODE_SIZE ||
 	    !single_threaded())
-		return;
-	p = vm_map_mmap(vm, NULL, TRAMP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return false;
+	p = mmap(NULL, TRAMP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		return;
+		return false;
 	d = p;
 	d->exe_fd = (uint64_t)exe_fd;
 	fill_map(&d->with_exe, mm, exe_fd);
 	fill_map(&d->without_exe, mm, -1);
-	t->code = map_code(vm);
-	if (t->code)
-		t->data = (uintptr_t)p;
+	t->code = map_code();
+	if (!t->code) {
+		munmap(p, TRAMP_DATA_SIZE);
+		return false;
+	}
+	t->data = (uintptr_t)p;
+	return true;
 }
 
 /* Ranges [s, e) of one maps line minus the kept areas (sorted by start),

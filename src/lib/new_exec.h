@@ -4,6 +4,7 @@
 #ifndef UEXEC_NEW_EXEC_H
 #define UEXEC_NEW_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,10 +29,9 @@ int new_exec_set_mm(const struct bprm_mm *mm, int exe_fd);
 
 struct vm_map;
 
-/* The end of exec_mmap() in user space: see new_exec.c. Built before the
- * point of no return (recorded in vm, released with it); code 0 when it
- * cannot be (other threads, W^X refusing both ways): then use
- * new_exec_set_mm() and arch_jump(). */
+/* The end of exec_mmap() in user space: see new_exec.c. Built at the
+ * point of no return; false when it cannot be (other threads, W^X refusing
+ * both ways): then use new_exec_set_mm() and arch_jump(). */
 struct new_exec_tramp {
 	uintptr_t code, data;
 };
@@ -39,7 +39,10 @@ struct new_exec_tramp {
 struct new_exec_keep {
 	uintptr_t start, end;
 };
-void new_exec_tramp_build(struct vm_map *vm, const struct bprm_mm *mm, int exe_fd, struct new_exec_tramp *t);
+bool new_exec_tramp_build(const struct bprm_mm *mm, int exe_fd, struct new_exec_tramp *t);
+/* Its two areas, to keep when the rest goes. */
+#define NEW_EXEC_TRAMP_AREAS 2
+void new_exec_tramp_areas(const struct new_exec_tramp *t, struct new_exec_keep out[NEW_EXEC_TRAMP_AREAS]);
 /* Unmap everything but keep[] (sorted here) and the vDSO, set /proc/self
  * (exe_fd included, which must not be close-on-exec: it is closed there),
  * jump to entry with sp. No allocation. */

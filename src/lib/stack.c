@@ -17,6 +17,7 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -67,8 +68,32 @@ static void auxv_push(struct auxv *v, uint64_t type, uint64_t val)
 	}
 }
 
-/* The kernel's list and order, as it gave them to this process. */
+/* The kernel's list and order, as it gave them to this process: it never
+ * changes, so the first successful read is kept for the process's life
+ * (a static copy, not an allocation). One thread fills it (0 -> 1 -> 2);
+ * others read /proc meanwhile. */
+static struct auxv proc_auxv;
+static _Atomic int proc_auxv_state;
+
+static int read_proc_auxv(struct auxv *v);
+
 static int auxv_from_proc(struct auxv *v)
+{
+	int expected = 0, ret;
+
+	if (atomic_load_explicit(&proc_auxv_state, memory_order_acquire) == 2) {
+		*v = proc_auxv;
+		return 0;
+	}
+	ret = read_proc_auxv(v);
+	if (!ret && atomic_compare_exchange_strong(&proc_auxv_state, &expected, 1)) {
+		proc_auxv = *v;
+		atomic_store_explicit(&proc_auxv_state, 2, memory_order_release);
+	}
+	return ret;
+}
+
+static int read_proc_auxv(struct auxv *v)
 {
 	uint64_t raw[AUXV_MAX * 2];
 	ssize_t r;
