@@ -320,7 +320,7 @@ static void analyze_counters(struct ll_run *run)
 	}
 	if (run->nleaks == 0 && c->missed_alloc_events >= run->opt.rules.min_count) {
 		run->uncertain = true;
-		warn(run, "%llu allocation events were lost (BPF recursion): "
+		warn(run, "%llu allocation events were lost (BPF recursion or perf ring overflow): "
 		     "a leak of that many objects could be hidden",
 		     (unsigned long long)c->missed_alloc_events);
 	}
@@ -332,7 +332,7 @@ static void analyze_counters(struct ll_run *run)
 
 		if (ours >= 0.5 * min_leak) {
 			run->uncertain = true;
-			warn(run, "%llu free events were lost (BPF recursion), about %.0f of "
+			warn(run, "%llu free events were lost (BPF recursion or perf ring overflow), about %.0f of "
 			     "traced objects, as many as %.0f leaked objects: a leak may be false",
 			     (unsigned long long)c->missed_free_events, ours, min_leak);
 		}
@@ -384,11 +384,40 @@ static void confirm_in_stack_pass(struct ll_run *run)
 	}
 }
 
+/*
+ * Without tracing (slabinfo backend) the slab view is the only evidence: a
+ * cache that grows linearly and keeps its objects after settle is a leak,
+ * unless it is reclaimable (dentries, inodes grow legitimately). System-wide
+ * noise cannot be told apart, and there is no call site: said in a warning.
+ */
+static void slab_only_verdicts(struct ll_run *run)
+{
+	for (size_t i = 0; i < run->nslab; i++) {
+		struct ll_slab_result *r = &run->slab[i];
+
+		if (r->res.cls == LL_LEAK && !r->info.reclaimable) {
+			r->verdict = "leaking";
+			run->nleaks++;
+		} else if (r->info.reclaimable) {
+			r->verdict = "growing, reclaimable";
+		} else {
+			r->verdict = "grew, then freed";
+		}
+	}
+	warn(run, "slabinfo backend: no tracing, so no call sites and no stacks; leaks are "
+	     "named by slab cache only, counted over all tasks (not just the workload), "
+	     "and page/percpu allocations are not seen");
+}
+
 void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	if (run->ncp < 3) {
 		warn(run, "only %zu checkpoints: too few to fit a rate", run->ncp);
 		run->uncertain = true;
+		return;
+	}
+	if (ops->slab_only) {
+		slab_only_verdicts(run);
 		return;
 	}
 	mark_slab_backing(run, ops, b);

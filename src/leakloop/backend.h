@@ -18,6 +18,8 @@ struct ll_backend_config {
 	uint32_t max_outstanding;	/* allocations kept at once */
 	uint32_t max_stacks;		/* distinct stacks kept */
 	bool scope_system;		/* trace every task but leakloop */
+	uint64_t cgroup_id;		/* != 0: also tasks in this cgroup v2 subtree */
+	uint32_t cgroup_level;		/* its depth below the root */
 };
 
 /* One outstanding allocation, as the scan hands it out. */
@@ -50,6 +52,9 @@ struct ll_backend;
 
 struct ll_backend_ops {
 	const char *name;
+	/* No per-allocation records (slabinfo backend): the verdict is the
+	 * slab view's alone, and there are no call sites or stacks. */
+	bool slab_only;
 	/* Check the kernel, load; nothing attached yet. Prints why on error. */
 	int (*open)(const struct ll_backend_config *cfg, struct ll_backend **out);
 	/* Start recording. */
@@ -78,5 +83,9 @@ struct ll_backend_ops {
 };
 
 extern const struct ll_backend_ops ll_backend_bpf;
+/* perf_event_open on the same tracepoints: kernels without BTF or BPF. */
+extern const struct ll_backend_ops ll_backend_perf;
+/* No tracing at all: /proc/slabinfo growth only. */
+extern const struct ll_backend_ops ll_backend_slabinfo;
 
 #endif

@@ -143,6 +143,8 @@ static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out
 	}
 	b->skel->rodata->self_tgid = (uint32_t)getpid();
 	b->skel->rodata->scope_system = cfg->scope_system;
+	b->skel->rodata->scope_cgroup = cfg->cgroup_id;
+	b->skel->rodata->scope_cgroup_level = cfg->cgroup_level;
 	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_outstanding);
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
 	/* percpu tracepoints are optional: older or trimmed kernels lack them. */

@@ -21,6 +21,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set before load by user space. */
 const volatile __u32 self_tgid = 0;	/* leakloop itself: never traced */
 const volatile bool scope_system = false; /* all tasks, not just workload */
+/* --cgroup: tasks whose cgroup is this one or below it (v2 ids). */
+const volatile __u64 scope_cgroup = 0;
+const volatile __u32 scope_cgroup_level = 0;
 
 /* Written by the spawner (through the mmapped .bss) before each run, so every
  * record carries the iteration that made it. */
@@ -125,6 +128,10 @@ static __always_inline bool in_scope(void)
 	if (tgid == self_tgid)
 		return false;
 	if (scope_system)
+		return true;
+	/* Before the memo: a task may move between cgroups at any time. */
+	if (scope_cgroup &&
+	    bpf_get_current_ancestor_cgroup_id(scope_cgroup_level) == scope_cgroup)
 		return true;
 	gen = *(volatile __u32 *)&tasks_gen;	/* clang 14 BPF has no atomic load */
 	m = bpf_map_lookup_elem(&scope_memo, &zero);

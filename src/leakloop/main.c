@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cmd_offline.h"
 #include "run.h"
 #include "workload.h"
 
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: leakloop [options] -- CMD [ARG...]\n"
+		"       leakloop diff BEFORE AFTER [-n N] [--json]   saved snapshots, see diff --help\n"
+		"       leakloop trend SNAPSHOT... [--min-r2 R2] [--json]\n"
 		"Run CMD N times (fork + execve) and report kernel allocations that grow\n"
 		"with the iteration count and survive (leaks), with their kernel stacks.\n\n"
 		"  -n, --iterations N      measured runs (default 1000)\n"
@@ -52,6 +55,20 @@ static void usage(FILE *f)
 		"  -c, --checkpoints K     snapshots during the loop (default 16, 3..%d)\n"
 		"  -j, --json              machine-readable report on stdout\n"
 		"      --show-output       keep the workload's stdout/stderr\n"
+		"      --timeout SECONDS   kill a run's process group after SECONDS; such\n"
+		"                          runs are counted as hung (timed out)\n"
+		"      --user USER         run the workload as USER (name or uid)\n"
+		"      --pid PID           count allocations of PID and its descendants\n"
+		"                          instead of the workload's (repeatable)\n"
+		"      --cgroup PATH       count allocations of tasks in cgroup v2 PATH\n"
+		"                          and below instead of the workload's\n"
+		"      --folded FILE       folded stacks of the leaks (flame graphs);\n"
+		"                          '-' is stdout (the text report goes to stderr)\n"
+		"      --svg FILE          chart of growth against iterations\n"
+		"      --backend bpf|perf|slabinfo\n"
+		"                          how allocations are traced (default: the best\n"
+		"                          this kernel allows: bpf needs BTF, perf needs\n"
+		"                          perf events; slabinfo traces nothing, no stacks)\n"
 		"      --stacks two-pass|all\n"
 		"                          two-pass (default): measure without stacks, then\n"
 		"                          rerun capturing stacks only at growing call sites;\n"
@@ -67,7 +84,8 @@ static void usage(FILE *f)
 		"      --min-count C       survivors needed after settle (default 10)\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 no leak, 1 leak found, 2 error. Needs root (CAP_BPF,\n"
-		"CAP_PERFMON) and a kernel with BTF.\n", LL_MAX_CP - 2);
+		"CAP_PERFMON) and a kernel with BTF, or falls back to perf or slabinfo.\n",
+		LL_MAX_CP - 2);
 }
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -99,7 +117,7 @@ static int parse_double(const char *s, double min, double max, double *out)
 static int parse_args(int argc, char **argv, struct ll_options *o)
 {
 	enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
-	       O_STACKRUNS };
+	       O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND };
 	static const struct option longopts[] = {
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
@@ -107,6 +125,13 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "show-output", no_argument, NULL, O_SHOW },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "user", required_argument, NULL, O_USER },
+		{ "pid", required_argument, NULL, O_PID },
+		{ "cgroup", required_argument, NULL, O_CGROUP },
+		{ "folded", required_argument, NULL, O_FOLDED },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "stacks", required_argument, NULL, O_STACKS },
 		{ "stack-runs", required_argument, NULL, O_STACKRUNS },
 		{ "scope", required_argument, NULL, O_SCOPE },
@@ -147,6 +172,44 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 			break;
 		case O_SHOW:
 			o->show_output = true;
+			break;
+		case O_TIMEOUT:
+			bad |= parse_double(optarg, 0.001, 86400, &o->work.timeout_s);
+			break;
+		case O_USER:
+			if (o->work.as_user || ll_workload_set_user(&o->work, optarg))
+				return -1;
+			break;
+		case O_PID: {
+			uint32_t pid;
+
+			bad |= parse_u32(optarg, 1, INT32_MAX, &pid);
+			if (!bad && o->work.npids == sizeof(o->work.pids) / sizeof(o->work.pids[0]))
+				bad = -1;
+			if (!bad && kill((pid_t)pid, 0) && errno == ESRCH) {
+				fprintf(stderr, "leakloop: --pid %u: no such process\n", pid);
+				return -1;
+			}
+			if (!bad)
+				o->work.pids[o->work.npids++] = (pid_t)pid;
+			break;
+		}
+		case O_CGROUP:
+			if (o->work.cgroup || ll_workload_set_cgroup(&o->work, optarg))
+				return -1;
+			o->backend.cgroup_id = o->work.cgroup_id;
+			o->backend.cgroup_level = o->work.cgroup_level;
+			break;
+		case O_FOLDED:
+			o->folded_path = optarg;
+			break;
+		case O_SVG:
+			o->svg_path = optarg;
+			break;
+		case O_BACKEND:
+			if (strcmp(optarg, "bpf") && strcmp(optarg, "perf") && strcmp(optarg, "slabinfo"))
+				bad = -1;
+			o->backend_name = optarg;
 			break;
 		case O_STACKS:
 			if (strcmp(optarg, "all") == 0)
@@ -191,6 +254,15 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "leakloop: no command given\n");
+		return -1;
+	}
+	if (o->backend.scope_system && (o->work.npids || o->work.cgroup)) {
+		fprintf(stderr, "leakloop: --scope system already counts every task: "
+			"--pid/--cgroup make no sense with it\n");
+		return -1;
+	}
+	if (o->json && o->folded_path && strcmp(o->folded_path, "-") == 0) {
+		fprintf(stderr, "leakloop: --json and --folded - both want stdout\n");
 		return -1;
 	}
 	if (o->checkpoints > o->n)
@@ -347,6 +419,44 @@ static void settle(double seconds)
 		;
 }
 
+/*
+ * --backend, or the best one that opens: bpf (cheapest, needs BTF and BPF),
+ * perf (needs perf events and tracepoints), slabinfo (no tracing). Each
+ * open() prints its own reason on stderr; the report keeps a summary.
+ */
+static int open_backend(struct ll_run *run, const struct ll_backend_ops **ops,
+			struct ll_backend **b)
+{
+	static const struct ll_backend_ops *const order[] = {
+		&ll_backend_bpf, &ll_backend_perf, &ll_backend_slabinfo,
+	};
+	const char *want = run->opt.backend_name;
+	size_t w = 0, len = sizeof(run->backend_why);
+	int err = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (want && strcmp(want, order[i]->name))
+			continue;
+		err = order[i]->open(&run->opt.backend, b);
+		if (!err) {
+			*ops = order[i];
+			snprintf(run->backend_why + w, len - w, "%s", want ? "chosen with --backend" :
+				 i == 0 ? "the best backend, and this kernel supports it" :
+				 "so the best one that works here");
+			return 0;
+		}
+		if (want)
+			return err;
+		w += (size_t)snprintf(run->backend_why + w, len - w, "%s unavailable (%s); ",
+				      order[i]->name, strerror(-err));
+		if (w >= len)
+			w = len - 1;
+		fprintf(stderr, "leakloop: %s backend unavailable, trying the next\n",
+			order[i]->name);
+	}
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	const struct ll_backend_ops *ops = &ll_backend_bpf;
@@ -356,9 +466,14 @@ int main(int argc, char **argv)
 	struct progress prog = { 0 };
 	struct sigaction sa = { 0 };
 	struct ll_run *run;
+	FILE *report = stdout, *folded = NULL, *svg = NULL;
 	double loop_ns = 0;
 	int ret = EXIT_ERROR, err;
 
+	/* Offline subcommands read saved snapshots: no BPF, no root. To loop a
+	 * program named diff or trend, write leakloop -- diff ... */
+	if (argc >= 2 && ll_offline_is_command(argv[1]))
+		return ll_offline_main(argc - 1, argv + 1);
 	run = calloc(1, sizeof(*run));
 	if (!run) {
 		perror("leakloop");
@@ -377,18 +492,33 @@ int main(int argc, char **argv)
 	}
 	if (geteuid() != 0)
 		fprintf(stderr, "leakloop: warning: not root; BPF needs CAP_BPF and CAP_PERFMON\n");
-	if (ops->open(&run->opt.backend, &b))
+	/* Output files are opened now: a bad path must fail before the loop,
+	 * not after minutes of it. */
+	if (run->opt.folded_path) {
+		if (strcmp(run->opt.folded_path, "-") == 0) {
+			folded = stdout;
+			report = stderr;
+		} else if (!(folded = fopen(run->opt.folded_path, "we"))) {
+			fprintf(stderr, "leakloop: %s: %s\n", run->opt.folded_path, strerror(errno));
+			goto out;
+		}
+	}
+	if (run->opt.svg_path && !(svg = fopen(run->opt.svg_path, "we"))) {
+		fprintf(stderr, "leakloop: %s: %s\n", run->opt.svg_path, strerror(errno));
+		goto out;
+	}
+	if (open_backend(run, &ops, &b))
 		goto out;
 	/* Fork the loop's process before attaching: it then never holds a
 	 * link, so only leakloop's own descriptors keep the programs on. */
-	err = ll_spawner_start(&sp, run->opt.argv, !run->opt.show_output, ops, b);
+	err = ll_spawner_start(&sp, run->opt.argv, !run->opt.show_output, &run->opt.work, ops, b);
 	if (err) {
 		fprintf(stderr, "leakloop: cannot start the loop: %s\n", strerror(-err));
 		goto out;
 	}
 	if (ops->attach(b))
 		goto out;
-	err = ops->track_task(b, sp.pid);
+	err = ll_workload_track(&run->opt.work, ops, b, sp.pid);
 	if (err) {
 		fprintf(stderr, "leakloop: cannot track the workload: %s\n", strerror(-err));
 		goto out;
@@ -427,6 +557,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\r\033[K");
 	run->failed = sp.sh->failed;
 	run->signaled = sp.sh->signaled;
+	ll_workload_stats(sp.sh, &run->wl);
 	settle(run->opt.settle_s);
 	if (checkpoint(run, ops, b, run->ncp, run->done / 2))
 		goto out;
@@ -448,8 +579,17 @@ int main(int argc, char **argv)
 	if (run->opt.json)
 		ll_report_json(stdout, run, ops, b);
 	else
-		ll_report_text(stdout, run, ops, b);
-	fflush(stdout);
+		ll_report_text(report, run, ops, b);
+	fflush(report);
+	if (folded)
+		ll_report_folded(folded, run, ops, b);
+	if (svg)
+		ll_report_svg(svg, run);
+	if ((folded && fflush(folded)) || (svg && fflush(svg))) {
+		fprintf(stderr, "leakloop: cannot write an output file: %s\n", strerror(errno));
+		ret = EXIT_ERROR;
+		goto out;
+	}
 	ret = ll_exit_code(run);
 	goto out;
 spawner_died:
@@ -461,6 +601,12 @@ out:
 		ops->close(b);
 	for (size_t i = 0; i < LL_MAX_CP; i++)
 		slab_snapshot_free(&run->snaps[i]);
+	/* An unwritable file is reported above; close only says it again. */
+	if (folded && folded != stdout)
+		fclose(folded);
+	if (svg)
+		fclose(svg);
+	ll_workload_config_free(&run->opt.work);
 	ll_groups_free(&run->groups);
 	ll_groups_free(&run->stack_groups);
 	ksyms_free(&run->ksyms);

@@ -8,6 +8,8 @@
 #include "run.h"
 
 #define TEXT_FRAMES 16
+/* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
+#define LL_JSON_SCHEMA_VERSION "1.0"
 
 static size_t final_cp(const struct ll_run *run)
 {
@@ -139,18 +141,20 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		"settle %.1f s, backend %s, scope %s\n",
 		run->done, run->opt.n, run->opt.argv[0], run->opt.argv[1] ? " ..." : "",
 		run->opt.warmup, run->loop_s, run->rate, run->opt.settle_s, ops->name,
-		run->opt.backend.scope_system ? "system" : "workload");
+		ll_workload_scope(&run->opt.work, run->opt.backend.scope_system));
 	if (run->interrupted)
 		fprintf(f, "  interrupted: report covers the %u iterations done\n", run->done);
 	if (run->stack_pass)
 		fprintf(f, "  stacks: %u further runs with stacks captured at growing call sites\n",
 			run->stack_runs_done);
-	if (run->failed || run->signaled)
-		fprintf(f, "  workload: %u runs exited non-zero, %u killed by a signal\n",
-			run->failed, run->signaled);
+	ll_workload_text(f, &run->opt.work, &run->wl);
+	if (run->backend_why[0])
+		fprintf(f, "  backend %s: %s\n", ops->name, run->backend_why);
 
 	if (run->nleaks) {
-		fprintf(f, "\nLEAKS (%zu call sites):\n", run->nleaks);
+		fprintf(f, "\nLEAKS (%zu %s):\n", run->nleaks, ops->slab_only ?
+			"slab caches, no stacks with the slabinfo backend: see the slab view" :
+			"call sites");
 		for (size_t i = 0; i < run->groups.n; i++)
 			if (run->groups.v[i].res.cls == LL_LEAK)
 				text_group(f, run, &run->groups.v[i], ops, b, true);
@@ -310,7 +314,8 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	};
 	bool first;
 
-	fputs("{\"command\":[", f);
+	/* LL_JSON_SCHEMA_VERSION: docs/leakloop-json.md says what a bump means. */
+	fputs("{\"schema_version\":\"" LL_JSON_SCHEMA_VERSION "\",\"command\":[", f);
 	for (char **a = run->opt.argv; *a; a++) {
 		if (a != run->opt.argv)
 			fputc(',', f);
@@ -318,7 +323,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	}
 	fprintf(f, "],\"backend\":\"%s\",\"scope\":\"%s\",\"iterations\":%u,"
 		"\"iterations_requested\":%u,\"warmup\":%u,\"interrupted\":%s,\"checkpoints\":%zu,",
-		ops->name, run->opt.backend.scope_system ? "system" : "workload", run->done,
+		ops->name, ll_workload_scope(&run->opt.work, run->opt.backend.scope_system), run->done,
 		run->opt.n, run->opt.warmup, run->interrupted ? "true" : "false", run->ncp);
 	fputs("\"elapsed_seconds\":", f);
 	jnum(f, run->loop_s);
@@ -326,10 +331,15 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	jnum(f, run->rate);
 	fputs(",\"settle_seconds\":", f);
 	jnum(f, run->opt.settle_s);
+	fputs(",\"backend_reason\":", f);
+	jstr(f, run->backend_why);
+	fprintf(f, ",\"stacks_available\":%s", ops->slab_only ? "false" : "true");
 	fprintf(f, ",\"stacks_mode\":\"%s\",\"stack_runs\":%u",
 		run->opt.stacks_all ? "all" : "two-pass", run->stack_runs_done);
 	fprintf(f, ",\"workload_failed_runs\":%u,\"workload_signaled_runs\":%u", run->failed,
 		run->signaled);
+	fprintf(f, ",\"workload_timed_out_runs\":%u,\"workload\":", run->wl.timed_out);
+	ll_workload_json(f, &run->opt.work, &run->wl);
 	fprintf(f, ",\"verdict\":\"%s\",\"exit_code\":%d,\"uncertain\":%s,\"slab_verdict\":",
 		run->nleaks ? "leak" : "clean", ll_exit_code(run), run->uncertain ? "true" : "false");
 	jstr(f, run->slab_verdict ? run->slab_verdict : "unknown");

@@ -12,6 +12,7 @@
 #include "kallsyms.h"
 #include "slabinfo.h"
 #include "verdict.h"
+#include "workload.h"
 
 struct ll_options {
 	uint32_t n;			/* measured iterations */
@@ -25,6 +26,10 @@ struct ll_options {
 	struct ll_backend_config backend;
 	struct ll_rules rules;
 	char **argv;			/* the command */
+	struct ll_workload_config work;	/* --timeout, --user, --pid, --cgroup */
+	const char *folded_path;	/* --folded: "-" is stdout */
+	const char *svg_path;		/* --svg */
+	const char *backend_name;	/* --backend; NULL: the best that works */
 };
 
 struct ll_slab_result {
@@ -54,6 +59,7 @@ struct ll_run {
 	struct slab_snapshot snaps[LL_MAX_CP];
 	struct ll_counters counters;
 	uint32_t failed, signaled;	/* workload runs that did not exit 0 */
+	struct ll_workload_stats wl;	/* the same, with timeouts and first statuses */
 	/* Analysis. */
 	struct ksyms ksyms;
 	bool have_ksyms;
@@ -65,6 +71,7 @@ struct ll_run {
 	bool uncertain;
 	char warnings[8][256];
 	size_t nwarn;
+	char backend_why[320];		/* why this backend, not a better one */
 };
 
 /* Stack of a group, innermost first, tracing frames already removed. */
@@ -83,6 +90,11 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		    struct ll_backend *b);
 void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
 		    struct ll_backend *b);
+/* Folded stacks of the leaks ("root;...;leaf count"), for flame graphs. */
+void ll_report_folded(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		      struct ll_backend *b);
+/* SVG chart: outstanding objects against iterations, top groups and caches. */
+void ll_report_svg(FILE *f, const struct ll_run *run);
 /* 0 no leak, 1 leak found. */
 int ll_exit_code(const struct ll_run *run);
 

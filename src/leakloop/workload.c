@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: MIT
 #include "workload.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,37 +66,132 @@ static int full_write(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static void run_once(char *const argv[], int devnull, struct ll_shared *sh)
+/* Only the spawner writes first[]; leakloop reads it after the loop. */
+static void record_failure(struct ll_shared *sh, uint32_t iter, uint32_t kind, int32_t value)
 {
-	int status;
+	uint32_t i = sh->nfirst;
+
+	if (i >= LL_FIRST_FAILURES)
+		return;
+	sh->first[i] = (struct ll_failure){ .iter = iter, .kind = kind, .value = value };
+	__atomic_store_n(&sh->nfirst, i + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Wait for a run that has its own process group (--timeout). Returns true
+ * when leakloop killed it on expiry. While waiting, a stop request is passed
+ * on as SIGINT to the group: the group is no longer the terminal's
+ * foreground, so this is the Ctrl-C the terminal would have delivered, and
+ * leakloop's partial report does not wait for a hung run's timeout.
+ */
+static bool wait_with_timeout(pid_t pid, double timeout_s, struct ll_shared *sh, int *status)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool forwarded = false, killed = false;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		uint64_t now;
+		int slice_ms;
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			*status = 0;
+			break;
+		}
+		now = now_ns();
+		if (!killed && now >= deadline) {
+			/* The whole group: `sh -c 'sleep 30'` leaves sleep
+			 * behind if only the shell is killed. */
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		if (!forwarded && !killed && __atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
+			kill(-pid, SIGINT);
+			forwarded = true;
+		}
+		slice_ms = killed ? 100 : (int)((deadline - now) / 1000000u) + 1;
+		if (slice_ms > 100)
+			slice_ms = 100;	/* wake up to see a stop request */
+		if (pidfd >= 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+			poll(&p, 1, slice_ms);
+		} else {
+			/* No pidfd (kernel < 5.3): short sleeps. */
+			struct timespec ts = { 0, 2000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return killed && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
+}
+
+static void run_once(char *const argv[], int devnull, struct ll_shared *sh,
+		     const struct ll_workload_config *wc, uint32_t iter)
+{
+	bool own_group = wc->timeout_s > 0;
+	int status = 0;
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		/* The workload gets the terminal's Ctrl-C like any program. */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		/* A group of its own, so a timeout kills all it started. */
+		if (own_group)
+			setpgid(0, 0);
 		if (devnull >= 0) {
 			dup2(devnull, STDOUT_FILENO);
 			dup2(devnull, STDERR_FILENO);
 		}
+		/* Groups first, uid last: after setuid the rest is refused.
+		 * The group list was looked up once in leakloop: initgroups()
+		 * here would read /etc/group on every run and its allocations
+		 * would be counted as the workload's. */
+		if (wc->as_user && (setgroups((size_t)wc->ngroups, wc->groups) ||
+				    setgid(wc->gid) || setuid(wc->uid)))
+			_exit(126);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	if (pid < 0) {
+		int e = errno;
+
 		__atomic_add_fetch(&sh->failed, 1, __ATOMIC_RELAXED);
+		record_failure(sh, iter, LL_FAIL_FORK, e);
 		return;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFSIGNALED(status))
+	if (own_group) {
+		/* Also here: whichever side runs first, the group exists
+		 * before any kill(-pid). */
+		setpgid(pid, pid);
+		if (wait_with_timeout(pid, wc->timeout_s, sh, &status)) {
+			__atomic_add_fetch(&sh->timed_out, 1, __ATOMIC_RELAXED);
+			record_failure(sh, iter, LL_FAIL_TIMEOUT, 0);
+			return;
+		}
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (WIFSIGNALED(status)) {
 		__atomic_add_fetch(&sh->signaled, 1, __ATOMIC_RELAXED);
-	else if (WEXITSTATUS(status) != 0)
+		record_failure(sh, iter, LL_FAIL_SIGNAL, WTERMSIG(status));
+	} else if (WEXITSTATUS(status) != 0) {
 		__atomic_add_fetch(&sh->failed, 1, __ATOMIC_RELAXED);
+		record_failure(sh, iter, LL_FAIL_EXIT, WEXITSTATUS(status));
+	}
 }
 
 static void __attribute__((noreturn))
 spawner_main(int ctl, int reply, char *const argv[], bool quiet, struct ll_shared *sh,
-	     const struct ll_backend_ops *ops, struct ll_backend *b)
+	     const struct ll_workload_config *wc, const struct ll_backend_ops *ops,
+	     struct ll_backend *b)
 {
 	int devnull = -1;
 	struct request rq;
@@ -109,8 +211,10 @@ spawner_main(int ctl, int reply, char *const argv[], bool quiet, struct ll_share
 		for (uint32_t i = 0; i < rq.count; i++) {
 			if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
 				break;
-			ops->set_iteration(b, rq.first_tag + i * rq.step);
-			run_once(argv, devnull, sh);
+			uint32_t tag = rq.first_tag + i * rq.step;
+
+			ops->set_iteration(b, tag);
+			run_once(argv, devnull, sh, wc, tag);
 			res.ran++;
 			__atomic_store_n(&sh->done, res.ran, __ATOMIC_RELEASE);
 		}
@@ -122,6 +226,7 @@ spawner_main(int ctl, int reply, char *const argv[], bool quiet, struct ll_share
 }
 
 int ll_spawner_start(struct ll_spawner *sp, char *const argv[], bool quiet,
+		     const struct ll_workload_config *wc,
 		     const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	int ctl[2] = { -1, -1 }, rep[2] = { -1, -1 };
@@ -150,7 +255,7 @@ int ll_spawner_start(struct ll_spawner *sp, char *const argv[], bool quiet,
 			_exit(1);
 		close(ctl[1]);
 		close(rep[0]);
-		spawner_main(ctl[0], rep[1], argv, quiet, sh, ops, b);
+		spawner_main(ctl[0], rep[1], argv, quiet, sh, wc, ops, b);
 	}
 	close(ctl[0]);
 	close(rep[1]);
@@ -234,4 +339,282 @@ bool ll_command_runnable(const char *cmd)
 			break;
 	}
 	return false;
+}
+
+void ll_workload_stats(const struct ll_shared *sh, struct ll_workload_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->failed = __atomic_load_n(&sh->failed, __ATOMIC_RELAXED);
+	out->signaled = __atomic_load_n(&sh->signaled, __ATOMIC_RELAXED);
+	out->timed_out = __atomic_load_n(&sh->timed_out, __ATOMIC_RELAXED);
+	out->nfirst = __atomic_load_n(&sh->nfirst, __ATOMIC_ACQUIRE);
+	if (out->nfirst > LL_FIRST_FAILURES)
+		out->nfirst = LL_FIRST_FAILURES;
+	memcpy(out->first, sh->first, out->nfirst * sizeof(out->first[0]));
+}
+
+const char *ll_fail_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case LL_FAIL_EXIT:
+		return "exit";
+	case LL_FAIL_SIGNAL:
+		return "signal";
+	case LL_FAIL_TIMEOUT:
+		return "timeout";
+	case LL_FAIL_FORK:
+		return "fork";
+	}
+	return "?";
+}
+
+void ll_workload_config_free(struct ll_workload_config *wc)
+{
+	free(wc->groups);
+	wc->groups = NULL;
+	wc->ngroups = 0;
+}
+
+int ll_workload_set_user(struct ll_workload_config *wc, const char *user)
+{
+	struct passwd *pw;
+	char *end;
+	int n = 0;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		unsigned long v = strtoul(user, &end, 10);
+
+		/* A number that names no account is still a uid to run as. */
+		if (*user && !*end && v <= (unsigned long)INT32_MAX && geteuid() == 0) {
+			wc->uid = (uid_t)v;
+			wc->gid = (gid_t)v;
+			wc->as_user = true;
+			snprintf(wc->user, sizeof(wc->user), "%s", user);
+			return 0;
+		}
+		fprintf(stderr, "leakloop: --user %s: no such user\n", user);
+		return -1;
+	}
+	/* Checked here, not in the child: a refused setuid there would only
+	 * show as N runs exiting 126. */
+	if (geteuid() != 0) {
+		fprintf(stderr, "leakloop: --user needs root\n");
+		return -1;
+	}
+	wc->uid = pw->pw_uid;
+	wc->gid = pw->pw_gid;
+	snprintf(wc->user, sizeof(wc->user), "%s", pw->pw_name);
+	/* First call sizes the list, second fills it. */
+	getgrouplist(pw->pw_name, pw->pw_gid, NULL, &n);
+	if (n < 1)
+		n = 1;
+	wc->groups = calloc((size_t)n, sizeof(gid_t));
+	if (!wc->groups) {
+		perror("leakloop");
+		return -1;
+	}
+	if (getgrouplist(pw->pw_name, pw->pw_gid, wc->groups, &n) < 0) {
+		fprintf(stderr, "leakloop: --user %s: cannot list its groups\n", user);
+		ll_workload_config_free(wc);
+		return -1;
+	}
+	wc->ngroups = n;
+	wc->as_user = true;
+	return 0;
+}
+
+int ll_workload_set_cgroup(struct ll_workload_config *wc, const char *path)
+{
+	char buf[PATH_MAX];
+	struct statfs sf;
+	struct stat st;
+	uint32_t level = 0;
+
+	if (!realpath(path, buf) || statfs(buf, &sf) || stat(buf, &st)) {
+		fprintf(stderr, "leakloop: --cgroup %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (sf.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "leakloop: --cgroup %s: not a cgroup v2 directory\n", path);
+		return -1;
+	}
+	/* On cgroup v2 a cgroup's id is its directory's inode number. */
+	wc->cgroup_id = (uint64_t)st.st_ino;
+	/* Its depth: parents up to the mount's root are cgroups too. The BPF
+	 * side compares the current task's ancestor at this depth, so tasks
+	 * in child cgroups count as well. */
+	for (;;) {
+		char *slash = strrchr(buf, '/');
+
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+		if (statfs(buf, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+			break;
+		level++;
+	}
+	wc->cgroup = path;
+	wc->cgroup_level = level;
+	return 0;
+}
+
+/* Track pid and the descendants it has now (later ones are tracked as they
+ * fork, by the backend). depth bounds a pathological tree. */
+static int track_tree(const struct ll_backend_ops *ops, struct ll_backend *b, pid_t pid,
+		      int depth)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int err = ops->track_task(b, pid);
+
+	if (err || depth > 32)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;	/* exited meanwhile: nothing more to find */
+	while (!err && (de = readdir(d))) {
+		char cpath[320];
+		FILE *f;
+		int child;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children", (int)pid, de->d_name);
+		f = fopen(cpath, "re");
+		if (!f)
+			continue;
+		while (!err && fscanf(f, "%d", &child) == 1)
+			err = track_tree(ops, b, child, depth + 1);
+		fclose(f);
+	}
+	closedir(d);
+	return err;
+}
+
+int ll_workload_track(const struct ll_workload_config *wc, const struct ll_backend_ops *ops,
+		      struct ll_backend *b, pid_t spawner)
+{
+	int err = 0;
+
+	if (!wc->npids && !wc->cgroup)
+		return ops->track_task(b, spawner);
+	for (size_t i = 0; i < wc->npids && !err; i++)
+		err = track_tree(ops, b, wc->pids[i], 0);
+	return err;
+}
+
+const char *ll_workload_scope(const struct ll_workload_config *wc, bool system)
+{
+	if (system)
+		return "system";
+	if (wc->npids && wc->cgroup)
+		return "pid+cgroup";
+	if (wc->npids)
+		return "pid";
+	return wc->cgroup ? "cgroup" : "workload";
+}
+
+static void failure_text(FILE *f, const struct ll_failure *x)
+{
+	if (x->iter)
+		fprintf(f, "iteration %u ", x->iter);
+	else
+		fputs("warm-up run ", f);	/* warm-up runs all carry tag 0 */
+	switch (x->kind) {
+	case LL_FAIL_EXIT:
+		fprintf(f, "exit %d", x->value);
+		break;
+	case LL_FAIL_SIGNAL:
+		fprintf(f, "signal %d (%s)", x->value, strsignal(x->value));
+		break;
+	case LL_FAIL_TIMEOUT:
+		fputs("timed out", f);
+		break;
+	default:
+		fprintf(f, "fork failed (%s)", strerror(x->value));
+	}
+}
+
+void ll_workload_text(FILE *f, const struct ll_workload_config *wc,
+		      const struct ll_workload_stats *st)
+{
+	if (wc->as_user)
+		fprintf(f, "  workload runs as %s (uid %u)\n", wc->user, (unsigned)wc->uid);
+	if (!st->failed && !st->signaled && !st->timed_out)
+		return;
+	fprintf(f, "  workload: %u runs exited non-zero, %u killed by a signal, %u hung "
+		"(killed after --timeout %g s)\n", st->failed, st->signaled, st->timed_out,
+		wc->timeout_s);
+	fprintf(f, "    first failures: ");
+	for (uint32_t i = 0; i < st->nfirst; i++) {
+		if (i)
+			fputs(", ", f);
+		failure_text(f, &st->first[i]);
+	}
+	fputs("\n", f);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_int_or_null(FILE *f, const char *key, bool have, long v)
+{
+	if (have)
+		fprintf(f, ",\"%s\":%ld", key, v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+void ll_workload_json(FILE *f, const struct ll_workload_config *wc,
+		      const struct ll_workload_stats *st)
+{
+	fputs("{\"timeout_seconds\":", f);
+	if (wc->timeout_s > 0)
+		fprintf(f, "%g", wc->timeout_s);
+	else
+		fputs("null", f);
+	fputs(",\"user\":", f);
+	if (wc->as_user)
+		json_string(f, wc->user);
+	else
+		fputs("null", f);
+	json_int_or_null(f, "uid", wc->as_user, (long)wc->uid);
+	fputs(",\"pids\":[", f);
+	for (size_t i = 0; i < wc->npids; i++)
+		fprintf(f, "%s%d", i ? "," : "", (int)wc->pids[i]);
+	fputs("],\"cgroup\":", f);
+	if (wc->cgroup)
+		json_string(f, wc->cgroup);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"runs_failed\":%u,\"runs_signaled\":%u,\"runs_timed_out\":%u,"
+		"\"first_failures\":[", st->failed, st->signaled, st->timed_out);
+	for (uint32_t i = 0; i < st->nfirst; i++) {
+		const struct ll_failure *x = &st->first[i];
+
+		fprintf(f, "%s{\"iteration\":%u,\"kind\":\"%s\"", i ? "," : "", x->iter,
+			ll_fail_kind_name(x->kind));
+		json_int_or_null(f, "exit_code", x->kind == LL_FAIL_EXIT, x->value);
+		json_int_or_null(f, "signal", x->kind == LL_FAIL_SIGNAL, x->value);
+		json_int_or_null(f, "errno", x->kind == LL_FAIL_FORK, x->value);
+		fputs("}", f);
+	}
+	fputs("]}", f);
 }

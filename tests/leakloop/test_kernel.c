@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <bpf/bpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -56,12 +57,86 @@ static void result_free(struct result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int leakloop_progs(void);
+/* BPF program ids one process holds. */
+struct prog_ids {
+	uint32_t id[128];
+	int n;
+};
 
-/* Run leakloop with argv; optionally send `sig` after `after_ms`, counting
- * leakloop's BPF programs just before (into *progs_during). */
+/*
+ * The programs a process holds, from its fdinfo ("prog_id:" lines of its
+ * program and link descriptors). Identifying them by id, not by name, keeps
+ * other leakloops on the machine (other people's tests) out of the count.
+ */
+static void held_progs(pid_t pid, struct prog_ids *ids)
+{
+	char path[64], line[256];
+	struct dirent *de;
+	DIR *d;
+
+	ids->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)) && ids->n < 128) {
+		char file[320];
+		FILE *f;
+		unsigned id;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		f = fopen(file, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &id) == 1) {
+				bool dup = false;
+
+				for (int i = 0; i < ids->n; i++)
+					dup |= ids->id[i] == id;
+				if (!dup && ids->n < 128)
+					ids->id[ids->n++] = id;
+			}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* How many of these programs are still loaded. */
+static int alive_progs(const struct prog_ids *ids)
+{
+	int n = 0;
+
+	for (int i = 0; i < ids->n; i++) {
+		int fd = bpf_prog_get_fd_by_id(ids->id[i]);
+
+		if (fd >= 0) {
+			n++;
+			close(fd);
+		}
+	}
+	return n;
+}
+
+/* Programs are released after their last fd closes and an RCU-tasks grace
+ * period, which takes seconds on a loaded machine: wait up to 30 s. */
+static int wait_progs_gone(const struct prog_ids *ids)
+{
+	int n = alive_progs(ids);
+
+	for (int i = 0; i < 300 && n; i++) {
+		usleep(100000);
+		n = alive_progs(ids);
+	}
+	return n;
+}
+
+/* Run leakloop with argv; optionally send `sig` after `after_ms`, noting
+ * the BPF programs it holds just before (into *held). */
 static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct result *r,
-			     int *progs_during)
+			     struct prog_ids *held)
 {
 	int pipefd[2], status;
 	size_t len = 0, cap = 0;
@@ -80,13 +155,14 @@ static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct r
 		_exit(126);
 	}
 	close(pipefd[1]);
-	if (sig) {
+	if (after_ms) {
 		struct timespec ts = { after_ms / 1000, (after_ms % 1000) * 1000000L };
 
 		nanosleep(&ts, NULL);
-		if (progs_during)
-			*progs_during = leakloop_progs();
-		kill(pid, sig);
+		if (held)
+			held_progs(pid, held);
+		if (sig)
+			kill(pid, sig);
 	}
 	for (;;) {
 		ssize_t got;
@@ -330,65 +406,26 @@ static void test_semget_leak_found(void **state)
 	result_free(&r);
 }
 
-/* How many loaded BPF programs carry leakloop's program names. */
-static int leakloop_progs(void)
-{
-	uint32_t id = 0;
-	int n = 0;
-
-	while (bpf_prog_get_next_id(id, &id) == 0) {
-		struct bpf_prog_info info;
-		uint32_t len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-		    (strcmp(info.name, "on_kmalloc") == 0 ||
-		     strcmp(info.name, "on_kmem_cache_a") == 0 ||
-		     strcmp(info.name, "on_kfree") == 0))
-			n++;
-		close(fd);
-	}
-	return n;
-}
-
-/* Programs are released after their last fd closes and an RCU-tasks grace
- * period, which takes seconds on a loaded machine: wait for the count to
- * reach `want`, up to 30 s, and return the last count. */
-static int settle_progs(int want)
-{
-	int n = leakloop_progs();
-
-	for (int i = 0; i < 300 && n != want; i++) {
-		usleep(100000);
-		n = leakloop_progs();
-	}
-	return n;
-}
-
 /* Ctrl-C: the report covers the iterations done, and nothing stays. */
 static void test_interrupt_reports_and_detaches(void **state)
 {
 	char *argv[] = { "leakloop", "-n", "100000", "--settle", "0.2", "--json", "--",
 			 "/bin/true", NULL };
 	struct result r;
-	int base, during = 0;
+	struct prog_ids held;
 
 	(void)state;
 	if (!need_kernel())
 		skip();
-	base = settle_progs(0);	/* earlier tests' programs may still be going */
-	run_leakloop_sig(argv, SIGINT, 1500, &r, &during);
-	assert_true(during > base);	/* it was attached while running */
+	run_leakloop_sig(argv, SIGINT, 1500, &r, &held);
+	assert_true(held.n >= 6);	/* it was attached while running */
 	if (!r.json)
 		fail_msg("no JSON report after SIGINT (exit %d): %s", r.status, r.out);
 	assert_true(r.status == 0 || r.status == 1);
 	assert_true(json_is_true(field(r.json, "interrupted")));
 	assert_true(num(r.json, "iterations") > 0);
 	assert_true(num(r.json, "iterations") < 100000);
-	assert_int_equal(settle_progs(base), base);
+	assert_int_equal(wait_progs_gone(&held), 0);
 	result_free(&r);
 }
 
@@ -397,16 +434,42 @@ static void test_kill_detaches(void **state)
 {
 	char *argv[] = { "leakloop", "-n", "100000", "--json", "--", "/bin/true", NULL };
 	struct result r;
-	int base, during = 0;
+	struct prog_ids held;
 
 	(void)state;
 	if (!need_kernel())
 		skip();
-	base = settle_progs(0);
-	run_leakloop_sig(argv, SIGKILL, 1500, &r, &during);
-	assert_true(during > base);	/* it was attached while running */
+	run_leakloop_sig(argv, SIGKILL, 1500, &r, &held);
+	assert_true(held.n >= 6);	/* it was attached while running */
 	assert_int_equal(r.status, 128 + SIGKILL);
-	assert_int_equal(settle_progs(base), base);
+	assert_int_equal(wait_progs_gone(&held), 0);
+	result_free(&r);
+}
+
+/* A workload that crashes every run: counted, reported, and after a normal
+ * exit nothing stays attached. */
+static void test_crashing_workload(void **state)
+{
+	char *argv[] = { "leakloop", "-n", "1000", "--warmup", "2", "--settle", "0.2", "--json",
+			 "--", "/bin/sh", "-c", "kill -SEGV $$", NULL };
+	struct result r;
+	struct prog_ids held;
+
+	(void)state;
+	if (!need_kernel())
+		skip();
+	run_leakloop_sig(argv, 0, 1000, &r, &held);
+	assert_true(held.n >= 6);	/* sampled while it ran */
+	assert_int_equal(wait_progs_gone(&held), 0);
+	if (!r.json)
+		fail_msg("no JSON report (exit %d): %s", r.status, r.out);
+	assert_true(r.status == 0 || r.status == 1);
+	assert_int_equal((int)num(r.json, "iterations"), 1000);
+	/* Every run died of SIGSEGV: at least the warm-up and measured ones
+	 * (the stack pass's runs may be counted too). */
+	assert_true(num(r.json, "workload_signaled_runs") >= 1002);
+	assert_true(num(r.json, "workload_signaled_runs") <= 1002 + num(r.json, "stack_runs"));
+	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
 	result_free(&r);
 }
 
@@ -439,6 +502,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_empty_script_clean),
 		cmocka_unit_test(test_interrupt_reports_and_detaches),
 		cmocka_unit_test(test_kill_detaches),
+		cmocka_unit_test(test_crashing_workload),
 	};
 
 	if (argc != 3) {

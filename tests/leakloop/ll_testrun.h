@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by test_outputs.c and test_workload.c: run leakloop (or a
+ * checker) with stdout and stderr captured in files, optionally sending a
+ * signal mid-run; count leakloop's BPF programs; SysV semaphore cleanup
+ * for the deliberate leak. Header-only: each test is one executable.
+ */
+#ifndef LL_TESTRUN_H
+#define LL_TESTRUN_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct llres {
+	int status;	/* exit code, or 128 + signal */
+	double secs;	/* wall time */
+	char *out;	/* stdout */
+	char *err;	/* stderr */
+	json_t *json;	/* stdout parsed, NULL when not JSON */
+};
+
+static inline double llt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline char *llt_slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+	} while (got > 0);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static inline void llres_free(struct llres *r)
+{
+	free(r->out);
+	free(r->err);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Run argv[0] with argv; send `sig` after `after_ms` (0: none). A run still
+ * going after `limit_s` is killed and fails the test: a hang must show as a
+ * failure, not as meson's timeout of the whole executable.
+ */
+static inline void llt_run(char *const argv[], int sig, int after_ms, double limit_s,
+			   struct llres *r)
+{
+	char outp[] = "/tmp/llt-out-XXXXXX", errp[] = "/tmp/llt-err-XXXXXX";
+	int ofd = mkstemp(outp), efd = mkstemp(errp), status = 0;
+	double t0 = llt_now();
+	bool sent = false;
+	pid_t pid;
+	json_error_t jerr;
+
+	memset(r, 0, sizeof(*r));
+	assert_true(ofd >= 0 && efd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(ofd, STDOUT_FILENO);
+		dup2(efd, STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	close(ofd);
+	close(efd);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		double el = llt_now() - t0;
+
+		if (w == pid)
+			break;
+		if (sig && !sent && el * 1000 >= after_ms) {
+			kill(pid, sig);
+			sent = true;
+		}
+		if (el > limit_s) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("%s did not finish within %.0f s", argv[0], limit_s);
+		}
+		usleep(10000);
+	}
+	r->secs = llt_now() - t0;
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->out = llt_slurp(outp);
+	r->err = llt_slurp(errp);
+	unlink(outp);
+	unlink(errp);
+	assert_non_null(r->out);
+	assert_non_null(r->err);
+	r->json = json_loads(r->out, 0, &jerr);
+}
+
+static inline bool llt_need_kernel(void)
+{
+	if (geteuid() != 0) {
+		printf("# SKIP not root: leakloop needs CAP_BPF and CAP_PERFMON\n");
+		return false;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		printf("# SKIP kernel without BTF (/sys/kernel/btf/vmlinux)\n");
+		return false;
+	}
+	return true;
+}
+
+static inline json_t *llt_field(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		fail_msg("JSON lacks \"%s\"", key);
+	return v;
+}
+
+static inline double llt_num(json_t *obj, const char *key)
+{
+	json_t *v = llt_field(obj, key);
+
+	if (!json_is_number(v))
+		fail_msg("\"%s\" is not a number", key);
+	return json_number_value(v);
+}
+
+static inline const char *llt_str(json_t *obj, const char *key)
+{
+	json_t *v = llt_field(obj, key);
+
+	if (!json_is_string(v))
+		fail_msg("\"%s\" is not a string", key);
+	return json_string_value(v);
+}
+
+/* SysV semaphore ids that exist now. */
+static inline size_t llt_sem_ids(int *ids, size_t max)
+{
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	char line[512];
+	size_t n = 0;
+
+	assert_non_null(f);
+	if (!fgets(line, sizeof(line), f))	/* header */
+		line[0] = '\0';
+	while (fgets(line, sizeof(line), f) && n < max) {
+		long key;
+		int id;
+
+		if (sscanf(line, "%ld %d", &key, &id) == 2)
+			ids[n++] = id;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Remove the sets created since `before` was taken (the workload's): other
+ * sets on the machine are not ours to touch. */
+static inline size_t llt_sem_cleanup(const int *before, size_t nb)
+{
+	enum { MAXIDS = 65536 };
+	int *after = calloc(MAXIDS, sizeof(int));
+	size_t na, removed = 0;
+
+	assert_non_null(after);
+	na = llt_sem_ids(after, MAXIDS);
+	for (size_t i = 0; i < na; i++) {
+		bool old = false;
+
+		for (size_t k = 0; k < nb && !old; k++)
+			old = before[k] == after[i];
+		if (!old && semctl(after[i], 0, IPC_RMID) == 0)
+			removed++;
+	}
+	free(after);
+	return removed;
+}
+
+/* Loaded BPF programs carrying leakloop's program names. */
+static inline int llt_leakloop_progs(void)
+{
+	uint32_t id = 0;
+	int n = 0;
+
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    (strcmp(info.name, "on_kmalloc") == 0 ||
+		     strcmp(info.name, "on_kmem_cache_a") == 0 ||
+		     strcmp(info.name, "on_kfree") == 0))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/* Programs go an RCU-tasks grace period after their last fd closes:
+ * wait up to 30 s for the count to reach `want`. */
+static inline int llt_settle_progs(int want)
+{
+	int n = llt_leakloop_progs();
+
+	for (int i = 0; i < 300 && n != want; i++) {
+		usleep(100000);
+		n = llt_leakloop_progs();
+	}
+	return n;
+}
+
+/* Text as TAP comments: a bare line would break the TAP stream. */
+static inline void llt_comment(const char *what, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+
+		printf("# %s: %.*s\n", what, (int)len, p);
+		p += len + (p[len] ? 1 : 0);
+	}
+}
+
+/* Run a checker (python3 script ...): 0 passed, 77 cannot check here.
+ * Its stdout goes to ours as TAP comments' source. */
+static inline int llt_check(char *const argv[])
+{
+	struct llres r;
+	int st;
+
+	llt_run(argv, 0, 0, 120, &r);
+	st = r.status;
+	if (st == 77)
+		printf("# SKIP %.*s\n", (int)strcspn(r.out, "\n"), r.out);
+	else
+		llt_comment(argv[2], r.out);
+	if (st != 0 && st != 77)
+		llt_comment("checker failed", r.err);
+	llres_free(&r);
+	return st;
+}
+
+#endif

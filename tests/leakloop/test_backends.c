@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: MIT
+/*
+ * leakloop's three backends on the same kernel: bpf and perf must reach the
+ * same verdict on a deliberate leak (one SysV semaphore set per run, the
+ * sem_array from newary()) with a stack through semget and the same cache;
+ * slabinfo must find the growth in that cache without any stack; all three
+ * must call /bin/true clean. Verdicts are read from --json and exit codes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/sem.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *leakloop_bin;
+static const char *semleak_bin;
+
+/* The leak as the bpf backend named it, for the others to match. */
+static char bpf_cache[64];
+
+struct result {
+	int status;
+	char *out;
+	json_t *json;
+};
+
+static void result_free(struct result *r)
+{
+	free(r->out);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Remove every semaphore set of the current IPC namespace; how many. */
+static int remove_all_sets(void)
+{
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	char line[512];
+	int n = 0;
+
+	if (!f || !fgets(line, sizeof(line), f))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		long key;
+		int id;
+
+		if (sscanf(line, "%ld %d", &key, &id) == 2 && semctl(id, 0, IPC_RMID) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Run leakloop with stdout captured. sets != NULL: in a new IPC namespace
+ * of its own, so the semaphore sets the workload leaks are the only ones
+ * there (other tests on the machine may run semleak concurrently); they are
+ * counted and removed in that namespace once leakloop exits.
+ */
+static void run_leakloop_ns(char *const argv[], struct result *r, int *sets)
+{
+	int pipefd[2], cnt[2] = { -1, -1 }, status;
+	size_t len = 0, cap = 0;
+	json_error_t jerr;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(pipe(pipefd), 0);
+	if (sets)
+		assert_int_equal(pipe(cnt), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (sets) {
+			int n, st;
+			pid_t ll;
+
+			close(cnt[0]);
+			if (unshare(CLONE_NEWIPC))
+				_exit(125);
+			ll = fork();
+			if (ll == 0) {
+				execv(leakloop_bin, argv);
+				_exit(126);
+			}
+			if (ll < 0 || waitpid(ll, &st, 0) != ll)
+				_exit(125);
+			n = remove_all_sets();
+			if (write(cnt[1], &n, sizeof(n)) != sizeof(n))
+				_exit(125);
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
+		}
+		execv(leakloop_bin, argv);
+		_exit(126);
+	}
+	close(pipefd[1]);
+	if (sets)
+		close(cnt[1]);
+	for (;;) {
+		ssize_t got;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			r->out = realloc(r->out, cap);
+			assert_non_null(r->out);
+		}
+		got = read(pipefd[0], r->out + len, cap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	r->out[len] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (sets) {
+		*sets = -1;
+		if (read(cnt[0], sets, sizeof(*sets)) != sizeof(*sets))
+			*sets = -1;
+		close(cnt[0]);
+	}
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	assert_int_not_equal(r->status, 125);	/* unshare or the count failed */
+	r->json = json_loads(r->out, 0, &jerr);
+	if (!r->json)
+		fail_msg("leakloop printed no JSON (exit %d): %s", r->status, r->out);
+}
+
+static void run_leakloop(char *const argv[], struct result *r)
+{
+	run_leakloop_ns(argv, r, NULL);
+}
+
+static json_t *field(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		fail_msg("JSON report lacks \"%s\"", key);
+	return v;
+}
+
+static double num(json_t *obj, const char *key)
+{
+	json_t *v = field(obj, key);
+
+	assert_true(json_is_number(v));
+	return json_number_value(v);
+}
+
+static const char *str(json_t *obj, const char *key)
+{
+	json_t *v = field(obj, key);
+
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+static bool need_root(void)
+{
+	if (geteuid() != 0) {
+		printf("# SKIP not root: the backends need CAP_BPF/CAP_PERFMON/slabinfo\n");
+		return false;
+	}
+	return true;
+}
+
+/* The backend really is usable here: otherwise skip, saying why. */
+static bool backend_usable(const char *name)
+{
+	char *argv[] = { "leakloop", "--backend", (char *)name, "-n", "3", "-w", "0",
+			 "--settle", "0", "--json", "--", "/bin/true", NULL };
+	struct result r;
+	bool ok;
+
+	if (!need_root())
+		return false;
+	if (strcmp(name, "bpf") == 0 && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		printf("# SKIP kernel without BTF: no bpf backend\n");
+		return false;
+	}
+	if (strcmp(name, "perf") == 0 && access("/proc/sys/kernel/perf_event_paranoid", R_OK)) {
+		printf("# SKIP kernel without perf events\n");
+		return false;
+	}
+	run_leakloop(argv, &r);
+	ok = r.status == 0 || r.status == 1;
+	if (ok)
+		assert_string_equal(str(r.json, "backend"), name);
+	result_free(&r);
+	/* The kernel has the feature (checked above): failing to open the
+	 * backend is a bug, not a skip. */
+	assert_true(ok);
+	return true;
+}
+
+/* Run semleak under a backend, in its own IPC namespace; every set it
+ * created is removed before any assertion can stop the test. */
+static size_t run_semleak(char *const argv[], struct result *r)
+{
+	int sets;
+
+	run_leakloop_ns(argv, r, &sets);
+	assert_true(sets >= 0);
+	return (size_t)sets;
+}
+
+static bool stack_through_semget(json_t *stack)
+{
+	static const char *const frames[] = {
+		"__x64_sys_semget", "__do_sys_semget", "ksys_semget", "newary", "__se_sys_semget",
+	};
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(stack, i, f) {
+		json_t *sym = json_object_get(f, "symbol");
+
+		if (!json_is_string(sym))
+			continue;
+		for (size_t k = 0; k < sizeof(frames) / sizeof(frames[0]); k++)
+			if (strcmp(json_string_value(sym), frames[k]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The semget leak, through a tracing backend: the same assertions for both. */
+static void semleak_traced(const char *backend)
+{
+	enum { N = 150, W = 10 };
+	char *argv[] = { "leakloop", "--backend", (char *)backend, "-n", "150", "--warmup", "10",
+			 "--json", "--", (char *)semleak_bin, NULL };
+	json_t *leak, *found = NULL, *c;
+	struct result r;
+	size_t created, i;
+
+	created = run_semleak(argv, &r);
+	assert_string_equal(str(r.json, "backend"), backend);
+	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal(created, N + W + (size_t)num(r.json, "stack_runs"));
+	assert_int_equal(r.status, 1);
+	assert_string_equal(str(r.json, "verdict"), "leak");
+	assert_int_equal((int)num(r.json, "iterations"), N);
+	json_array_foreach(field(r.json, "leaks"), i, leak) {
+		if (stack_through_semget(field(leak, "stack"))) {
+			found = leak;
+			break;
+		}
+	}
+	if (!found)
+		fail_msg("%s: no leak with a stack through semget: %s", backend, r.out);
+	assert_true(num(found, "objects_per_iteration") > 0.9);
+	assert_true(num(found, "objects_per_iteration") < 1.1);
+	assert_true(num(found, "r2") > 0.95);
+	assert_true(num(found, "outstanding") >= 0.9 * N);
+	assert_true(num(found, "outstanding") <= 1.1 * N);
+	assert_string_equal(str(found, "class"), "leak");
+	/* Only the semaphore set leaks: one leak, nothing else. */
+	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 1);
+	if (strcmp(backend, "bpf") == 0)
+		snprintf(bpf_cache, sizeof(bpf_cache), "%s", str(found, "cache"));
+	else if (bpf_cache[0])
+		assert_string_equal(str(found, "cache"), bpf_cache);	/* same verdict */
+	c = field(r.json, "counters");
+	printf("# %s: %.0f runs/s, %.0f allocations, %.0f lost alloc events, %.0f lost "
+	       "free events, cache %s\n", backend, num(r.json, "runs_per_second"),
+	       num(c, "allocations"), num(c, "lost_alloc_events"), num(c, "lost_free_events"),
+	       str(found, "cache"));
+	assert_true(num(c, "allocations") > 0);
+	assert_int_equal((int)num(c, "map_full_drops"), 0);
+	result_free(&r);
+}
+
+static void test_bpf_semleak(void **state)
+{
+	(void)state;
+	if (!backend_usable("bpf"))
+		skip();
+	semleak_traced("bpf");
+}
+
+static void test_perf_semleak(void **state)
+{
+	(void)state;
+	if (!backend_usable("perf"))
+		skip();
+	semleak_traced("perf");
+}
+
+/* No tracing: the growth is found in the cache bpf named, and there is no
+ * stack to show. More runs than the traced tests: the slab view counts
+ * every task's objects and needs the growth to stand out of that noise. */
+static void test_slabinfo_semleak(void **state)
+{
+	enum { N = 2000, W = 20 };
+	char *argv[] = { "leakloop", "--backend", "slabinfo", "-n", "2000", "--warmup", "20",
+			 "--json", "--", (char *)semleak_bin, NULL };
+	json_t *s, *found = NULL;
+	struct result r;
+	size_t created, i;
+
+	(void)state;
+	if (!backend_usable("slabinfo"))
+		skip();
+	created = run_semleak(argv, &r);
+	assert_int_equal(created, N + W);	/* no stack pass without stacks */
+	assert_string_equal(str(r.json, "backend"), "slabinfo");
+	assert_true(json_is_false(field(r.json, "stacks_available")));
+	assert_int_equal(r.status, 1);
+	assert_string_equal(str(r.json, "verdict"), "leak");
+	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 0);
+	assert_int_equal((int)num(field(r.json, "counters"), "allocations"), 0);
+	json_array_foreach(field(r.json, "slab"), i, s) {
+		const char *name = str(s, "cache"), *aliases = str(s, "aliases");
+
+		if (strcmp(str(s, "verdict"), "leaking"))
+			continue;
+		/* SLUB may merge the cache: then it shows under another name
+		 * with bpf's name among its aliases. Without a bpf run (no
+		 * BTF) the semaphore set's size class is all we know. */
+		if (bpf_cache[0] ? (strcmp(name, bpf_cache) == 0 || strstr(aliases, bpf_cache)) :
+				   strstr(name, "kmalloc") != NULL) {
+			found = s;
+			break;
+		}
+	}
+	if (!found)
+		fail_msg("slabinfo: no leaking cache %s: %s", bpf_cache, r.out);
+	printf("# slabinfo: %s %+.3f objects/iteration (R2 %.3f)\n", str(found, "cache"),
+	       num(found, "objects_per_iteration"), num(found, "r2"));
+	assert_true(num(found, "objects_per_iteration") > 0.9);
+	assert_true(num(found, "objects_per_iteration") < 1.1);
+	assert_true(num(found, "r2") > 0.95);
+	result_free(&r);
+}
+
+static void assert_true_clean(const char *backend)
+{
+	char *argv[] = { "leakloop", "--backend", (char *)backend, "-n", "1000", "--json", "--",
+			 "/bin/true", NULL };
+	struct result r;
+
+	if (!backend_usable(backend))
+		skip();
+	run_leakloop(argv, &r);
+	if (r.status != 0)
+		printf("# %s report: %s\n", backend, r.out);
+	assert_string_equal(str(r.json, "backend"), backend);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(str(r.json, "verdict"), "clean");
+	assert_int_equal((int)num(r.json, "iterations"), 1000);
+	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 0);
+	if (strcmp(backend, "slabinfo")) {
+		json_t *c = field(r.json, "counters");
+
+		assert_true(num(c, "allocations") > 0);
+		assert_int_equal((int)num(c, "map_full_drops"), 0);
+		printf("# %s /bin/true: %.0f runs/s, %.0f lost alloc, %.0f lost free events\n",
+		       backend, num(r.json, "runs_per_second"), num(c, "lost_alloc_events"),
+		       num(c, "lost_free_events"));
+	} else {
+		printf("# slabinfo /bin/true: %.0f runs/s\n", num(r.json, "runs_per_second"));
+	}
+	result_free(&r);
+}
+
+static void test_bpf_true_clean(void **state)
+{
+	(void)state;
+	assert_true_clean("bpf");
+}
+
+static void test_perf_true_clean(void **state)
+{
+	(void)state;
+	assert_true_clean("perf");
+}
+
+static void test_slabinfo_true_clean(void **state)
+{
+	(void)state;
+	assert_true_clean("slabinfo");
+}
+
+/* perf_event fds /proc says pid holds. */
+static int perf_fds(pid_t pid)
+{
+	char dir[64], path[320], target[128];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		n += strstr(target, "perf_event") != NULL;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Ctrl-C under perf: the reader thread stops, the rings are flushed, the
+ * report covers what was done; the events existed while it ran. */
+static void test_perf_interrupt(void **state)
+{
+	char *argv[] = { "leakloop", "--backend", "perf", "-n", "100000", "--settle", "0.2",
+			 "--json", "--", "/bin/true", NULL };
+	struct timespec ts = { 1, 500000000L };
+	int pipefd[2], status, during;
+	char *out = calloc(1, 1 << 22);
+	size_t len = 0;
+	ssize_t got;
+	json_error_t jerr;
+	json_t *j;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(out);
+	if (!backend_usable("perf")) {
+		free(out);
+		skip();
+	}
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execv(leakloop_bin, argv);
+		_exit(126);
+	}
+	close(pipefd[1]);
+	nanosleep(&ts, NULL);
+	during = perf_fds(pid);
+	kill(pid, SIGINT);
+	while (len < (1 << 22) - 1 && (got = read(pipefd[0], out + len, (1 << 22) - 1 - len)) > 0)
+		len += (size_t)got;
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* Per CPU: the free and the alloc tracepoints. */
+	assert_true(during >= 4);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1);
+	j = json_loads(out, 0, &jerr);
+	if (!j)
+		fail_msg("no JSON after SIGINT: %s", out);
+	assert_true(json_is_true(field(j, "interrupted")));
+	assert_true(num(j, "iterations") > 0);
+	assert_true(num(j, "iterations") < 100000);
+	json_decref(j);
+	free(out);
+}
+
+/* The default backend with some capabilities dropped from the bounding set
+ * (setpriv, util-linux): the best one still allowed, and the report says
+ * why the better ones were not used. */
+static void default_backend(const char *drop, const char *want, const char *why1,
+			    const char *why2)
+{
+	char *argv[] = { "/usr/bin/setpriv", "--bounding-set", (char *)drop, (char *)leakloop_bin,
+			 "-n", "30", "-w", "1", "--settle", "0", "--json", "--", "/bin/true", NULL };
+	const char *saved = leakloop_bin;
+	struct result r;
+	const char *reason;
+
+	if (drop)
+		leakloop_bin = "/usr/bin/setpriv";
+	run_leakloop(drop ? argv : argv + 3, &r);
+	leakloop_bin = saved;
+	reason = str(r.json, "backend_reason");
+	printf("# dropped %s: backend %s: %s\n", drop ? drop : "nothing",
+	       str(r.json, "backend"), reason);
+	assert_string_equal(str(r.json, "backend"), want);
+	/* 30 runs without settle choose a backend; they judge nothing (the
+	 * verdicts are the other tests'): any report but an error will do. */
+	assert_true(r.status == 0 || r.status == 1);
+	if (why1)
+		assert_non_null(strstr(reason, why1));
+	if (why2)
+		assert_non_null(strstr(reason, why2));
+	result_free(&r);
+}
+
+static void test_default_backend_fallback(void **state)
+{
+	(void)state;
+	if (!need_root())
+		skip();
+	if (access("/usr/bin/setpriv", X_OK)) {
+		printf("# SKIP no /usr/bin/setpriv (util-linux) to drop capabilities\n");
+		skip();
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		default_backend(NULL, "bpf", "best backend", NULL);
+	default_backend("-bpf,-sys_admin", "perf", "bpf unavailable", NULL);
+	default_backend("-bpf,-sys_admin,-perfmon", "slabinfo", "bpf unavailable",
+			"perf unavailable");
+}
+
+/* A bad --backend is a usage error, not a silent fallback. */
+static void test_bad_backend(void **state)
+{
+	char *argv[] = { "leakloop", "--backend", "dtrace", "--", "/bin/true", NULL };
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(leakloop_bin, argv);
+		_exit(126);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 2);
+}
+
+int main(int argc, char **argv)
+{
+	/* bpf first: the others compare against the cache it names. */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_backend),
+		cmocka_unit_test(test_bpf_semleak),
+		cmocka_unit_test(test_perf_semleak),
+		cmocka_unit_test(test_slabinfo_semleak),
+		cmocka_unit_test(test_bpf_true_clean),
+		cmocka_unit_test(test_perf_true_clean),
+		cmocka_unit_test(test_slabinfo_true_clean),
+		cmocka_unit_test(test_perf_interrupt),
+		cmocka_unit_test(test_default_backend_fallback),
+	};
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s LEAKLOOP SEMLEAK (meson test passes both)\n", argv[0]);
+		return 1;
+	}
+	leakloop_bin = argv[1];
+	semleak_bin = argv[2];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
