@@ -647,14 +647,10 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 	memcpy(&rawlen, q, 4);
 	if (!(raw = take(p, len, &off, rawlen)))
 		goto bad;
-	if (rawlen < 2)
+	/* common_type names the event; the common fields are laid out the
+	 * same in every event, so the kfree format's offset serves all. */
+	if (!field_u64(&b->tp[TP_KFREE].common_type, raw, rawlen, &type))
 		goto bad;
-	{
-		uint16_t ct;
-
-		memcpy(&ct, raw, 2);
-		type = ct;
-	}
 	for (i = r->alloc ? 0 : TP_FIRST_FREE; i < (r->alloc ? TP_FIRST_FREE : TP_NR); i++)
 		if (b->tp[i].present && b->tp[i].id == type) {
 			t = &b->tp[i];

@@ -240,7 +240,7 @@ static size_t pick_slabs(const struct ll_run *run, struct series *out, size_t ma
 		}
 		if (!best)
 			break;
-		snprintf(out[n].label, sizeof(out[n].label), "slab %.63s (no linear growth)",
+		snprintf(out[n].label, sizeof(out[n].label), "slab %.63s (not found growing)",
 			 best->name);
 		slab_series(run, best, &out[n]);
 		out[n].cache = best->name;

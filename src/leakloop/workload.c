@@ -381,13 +381,27 @@ int ll_workload_set_user(struct ll_workload_config *wc, const char *user)
 	char *end;
 	int n = 0;
 
+	/* Checked here, not in the child: a refused setuid there would only
+	 * show as N runs exiting 126. */
+	if (geteuid() != 0) {
+		fprintf(stderr, "leakloop: --user needs root\n");
+		return -1;
+	}
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
 		unsigned long v = strtoul(user, &end, 10);
+		bool numeric = *user && !*end && v <= (unsigned long)INT32_MAX;
+
+		/* A uid of an account gets that account's groups. */
+		if (numeric)
+			pw = getpwuid((uid_t)v);
+	}
+	if (!pw) {
+		unsigned long v = strtoul(user, &end, 10);
 
 		/* A number that names no account is still a uid to run as. */
-		if (*user && !*end && v <= (unsigned long)INT32_MAX && geteuid() == 0) {
+		if (*user && !*end && v <= (unsigned long)INT32_MAX) {
 			wc->uid = (uid_t)v;
 			wc->gid = (gid_t)v;
 			wc->as_user = true;
@@ -395,12 +409,6 @@ int ll_workload_set_user(struct ll_workload_config *wc, const char *user)
 			return 0;
 		}
 		fprintf(stderr, "leakloop: --user %s: no such user\n", user);
-		return -1;
-	}
-	/* Checked here, not in the child: a refused setuid there would only
-	 * show as N runs exiting 126. */
-	if (geteuid() != 0) {
-		fprintf(stderr, "leakloop: --user needs root\n");
 		return -1;
 	}
 	wc->uid = pw->pw_uid;
