@@ -130,8 +130,10 @@ static void classify_groups(struct ll_run *run)
 static void mark_slab_backing(struct ll_run *run, const struct ll_backend_ops *ops,
 			      struct ll_backend *b)
 {
+	/* alloc_empty_sheaf: SLUB's per-CPU sheaves (6.18+) are allocator
+	 * metadata made under whatever object needed one, like a new slab. */
 	static const char *const slab_frames[] = {
-		"allocate_slab", "new_slab", "alloc_slab_page", NULL,
+		"allocate_slab", "new_slab", "alloc_slab_page", "alloc_empty_sheaf", NULL,
 	};
 	const struct ll_group *st[MAX_STACKS_PER_GROUP];
 
@@ -385,6 +387,42 @@ static void confirm_in_stack_pass(struct ll_run *run)
 }
 
 /*
+ * vmalloc frees its address space lazily: vfree() returns the pages at once
+ * but keeps each vmap_area until lazy_max_pages worth have piled up (32 MiB
+ * per CPU-count bit), then purges them together. A loop that vmallocs, e.g.
+ * kernel stacks whenever the per-CPU stack cache misses, grows vmap_area
+ * until that purge: a bounded cache, not a leak. A real vmalloc leak keeps
+ * its pages too (at least one page per area), so vmap_area growth stays a
+ * leak only when pages leak at least that fast.
+ */
+static void lazy_vmap_areas(struct ll_run *run)
+{
+	double page_bytes = 0, areas = 0;
+
+	for (size_t i = 0; i < run->groups.n; i++) {
+		const struct ll_group *g = &run->groups.v[i];
+
+		if (g->res.cls != LL_LEAK)
+			continue;
+		if (g->kind == LL_PAGE)
+			page_bytes += g->bytes_per_iter;
+		else if (g->kind == LL_CACHE && strcmp(g->cache, "vmap_area") == 0)
+			areas += g->res.fit.slope;
+	}
+	if (areas <= 0 || page_bytes >= areas * 4096)
+		return;
+	for (size_t i = 0; i < run->groups.n; i++) {
+		struct ll_group *g = &run->groups.v[i];
+
+		if (g->res.cls == LL_LEAK && g->kind == LL_CACHE && strcmp(g->cache, "vmap_area") == 0) {
+			g->res.cls = LL_GROWING_FREED;
+			g->res.reason = "vmalloc address space is freed lazily (purged past "
+					"lazy_max_pages) and no pages leak with it";
+		}
+	}
+}
+
+/*
  * Without tracing (slabinfo backend) the slab view is the only evidence: a
  * cache that grows linearly and keeps its objects after settle is a leak,
  * unless it is reclaimable (dentries, inodes grow legitimately). System-wide
@@ -422,6 +460,7 @@ void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, str
 	}
 	mark_slab_backing(run, ops, b);
 	confirm_in_stack_pass(run);
+	lazy_vmap_areas(run);
 	confirm_untraced(run, ops, b);
 	name_slab_verdicts(run);
 	analyze_counters(run);

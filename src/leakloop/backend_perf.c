@@ -7,6 +7,9 @@
  *   so the kernel itself follows the workload tree (every run is a fork of
  *   the spawner) and nothing else is unwound: a kernel callchain costs
  *   microseconds and system-wide unwinding would slow the whole machine.
+ *   Per CPU, because the kernel refuses to mmap an inherited cpu -1 event
+ *   (all children would write one ring); the price is that every fork
+ *   clones ncpus x 4 events, so fork gets slower on large machines.
  * - Free tracepoints are opened system-wide (pid -1) per CPU: what the
  *   workload allocates is freed by RCU callbacks, kworkers and the reaping
  *   parent, exactly as the BPF backend matches frees "whoever performs them".
@@ -26,6 +29,7 @@
  * rings and unmounts tracefs if this backend mounted it.
  */
 #include "backend.h"
+#include "perf_format.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,17 +59,10 @@ enum tp_idx {
 };
 #define TP_FIRST_FREE TP_KFREE
 
-struct tp_field {
-	uint32_t off, size;
-	bool present, data_loc;
-};
-
 struct tp {
 	const char *sys, *name;
-	bool optional;
 	bool present;
-	uint64_t id;
-	struct tp_field common_type, call_site, ptr, bytes_alloc, size, gfp, cname, order;
+	struct ll_tp_format f;	/* from its format file */
 };
 
 /*
@@ -270,155 +268,26 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-/* Parse one "field:TYPE NAME;\toffset:N;\tsize:N;" line. */
-static void parse_field_line(struct tp *t, const char *line)
-{
-	const char *semi = strchr(line, ';'), *p, *name;
-	char nm[64];
-	unsigned off, size;
-	size_t len;
-	struct tp_field f = { 0 };
-
-	if (!semi)
-		return;
-	p = strstr(semi, "offset:");
-	if (!p || sscanf(p, "offset:%u;", &off) != 1)
-		return;
-	p = strstr(semi, "size:");
-	if (!p || sscanf(p, "size:%u;", &size) != 1)
-		return;
-	/* NAME is the last token before ';', minus any "[N]" suffix. */
-	name = semi;
-	while (name > line && name[-1] != ' ' && name[-1] != '\t' && name[-1] != ':')
-		name--;
-	len = (size_t)(semi - name);
-	if (memchr(name, '[', len))
-		len = (size_t)((const char *)memchr(name, '[', len) - name);
-	if (len == 0 || len >= sizeof(nm))
-		return;
-	memcpy(nm, name, len);
-	nm[len] = '\0';
-	f.off = off;
-	f.size = size;
-	f.present = true;
-	f.data_loc = strstr(line, "__data_loc") != NULL || strstr(line, "__rel_loc") != NULL;
-	if (strcmp(nm, "common_type") == 0)
-		t->common_type = f;
-	else if (strcmp(nm, "call_site") == 0)
-		t->call_site = f;
-	else if (strcmp(nm, "ptr") == 0 || strcmp(nm, "pfn") == 0 ||
-		 (strcmp(nm, "page") == 0 && !t->ptr.present))
-		t->ptr = f;
-	else if (strcmp(nm, "bytes_alloc") == 0)
-		t->bytes_alloc = f;
-	else if (strcmp(nm, "size") == 0)
-		t->size = f;
-	else if (strcmp(nm, "gfp_flags") == 0)
-		t->gfp = f;
-	else if (strcmp(nm, "name") == 0)
-		t->cname = f;
-	else if (strcmp(nm, "order") == 0)
-		t->order = f;
-}
-
-/* The value of a __GFP_* bit as the kernel prints it in the format's
- * "print fmt": `{( unsigned long)(( gfp_t)((((1UL))) << (4))), "__GFP_RECLAIMABLE"}`
- * on 6.8+, `{(unsigned long)((gfp_t)0x10u), "__GFP_RECLAIMABLE"}` before. */
-static void gfp_bit(const char *fmt, const char *flag, uint32_t *out)
-{
-	char needle[64];
-	const char *p, *open;
-	unsigned long v;
-
-	snprintf(needle, sizeof(needle), "\"%s\"}", flag);
-	p = strstr(fmt, needle);
-	if (!p)
-		return;
-	for (open = p; open > fmt && *open != '{'; open--)
-		;
-	for (const char *s = p; s > open; s--) {
-		if (s[0] == '<' && s[1] == '<') {
-			const char *n = s + 2;
-
-			while (*n == ' ' || *n == '(')
-				n++;
-			v = strtoul(n, NULL, 10);
-			if (v < 32)
-				*out = 1u << v;
-			return;
-		}
-	}
-	open = strstr(open, "0x");
-	if (open && open < p) {
-		p = open;
-		v = strtoul(p, NULL, 16);
-		if (v && v <= 0xffffffffu)
-			*out = (uint32_t)v;
-	}
-}
-
 static int load_tp(struct ll_backend *b, struct tp *t, bool want_gfp)
 {
 	char path[160];
-	char *text, *line, *save = NULL;
+	char *text;
+	int err;
 
 	snprintf(path, sizeof(path), "%s/%s/%s/format", b->events_dir, t->sys, t->name);
 	text = read_text(path);
 	if (!text)
 		return -errno;
 	if (want_gfp) {
-		gfp_bit(text, "__GFP_DMA", &b->gfp_dma);
-		gfp_bit(text, "__GFP_RECLAIMABLE", &b->gfp_reclaimable);
-		gfp_bit(text, "__GFP_ACCOUNT", &b->gfp_account);
+		ll_tp_gfp_bit(text, "__GFP_DMA", &b->gfp_dma);
+		ll_tp_gfp_bit(text, "__GFP_RECLAIMABLE", &b->gfp_reclaimable);
+		ll_tp_gfp_bit(text, "__GFP_ACCOUNT", &b->gfp_account);
 	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long id;
-
-		if (sscanf(line, "ID: %llu", &id) == 1)
-			t->id = id;
-		else if (strstr(line, "field:"))
-			parse_field_line(t, strstr(line, "field:") + 6);
-	}
+	err = ll_tp_format_parse(text, &t->f);
 	free(text);
-	/* Everything this backend reads must be there, in a sane place. */
-	if (!t->id || !t->common_type.present || t->common_type.size != 2 || !t->ptr.present)
-		return -EINVAL;
-	t->present = true;
-	return 0;
-}
-
-/* A field of the raw record; false when it does not fit the record. */
-static bool field_u64(const struct tp_field *f, const uint8_t *raw, uint32_t len, uint64_t *v)
-{
-	if (!f->present || f->off > len || f->size > len - f->off)
-		return false;
-	switch (f->size) {
-	case 1: { uint8_t x; memcpy(&x, raw + f->off, 1); *v = x; return true; }
-	case 2: { uint16_t x; memcpy(&x, raw + f->off, 2); *v = x; return true; }
-	case 4: { uint32_t x; memcpy(&x, raw + f->off, 4); *v = x; return true; }
-	case 8: memcpy(v, raw + f->off, 8); return true;
-	}
-	return false;
-}
-
-static bool field_str(const struct tp_field *f, const uint8_t *raw, uint32_t len,
-		      char *buf, size_t buflen)
-{
-	uint64_t loc;
-	uint32_t off, n;
-
-	if (!f->data_loc || !field_u64(f, raw, len, &loc))
-		return false;
-	/* __data_loc: offset in the low 16 bits, length in the high 16. */
-	off = (uint32_t)loc & 0xffff;
-	n = ((uint32_t)loc >> 16) & 0xffff;
-	if (off > len || n > len - off)
-		return false;
-	if (n >= buflen)
-		n = (uint32_t)buflen - 1;
-	memcpy(buf, raw + off, n);
-	buf[n] = '\0';
-	return true;
+	if (!err)
+		t->present = true;
+	return err;
 }
 
 /* ---- the outstanding table ---- */
@@ -649,10 +518,10 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 		goto bad;
 	/* common_type names the event; the common fields are laid out the
 	 * same in every event, so the kfree format's offset serves all. */
-	if (!field_u64(&b->tp[TP_KFREE].common_type, raw, rawlen, &type))
+	if (!ll_tp_field_u64(&b->tp[TP_KFREE].f.common_type, raw, rawlen, &type))
 		goto bad;
 	for (i = r->alloc ? 0 : TP_FIRST_FREE; i < (r->alloc ? TP_FIRST_FREE : TP_NR); i++)
-		if (b->tp[i].present && b->tp[i].id == type) {
+		if (b->tp[i].present && b->tp[i].f.id == type) {
 			t = &b->tp[i];
 			break;
 		}
@@ -660,7 +529,7 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 		goto bad;
 	if (r->alloc && b->cfg.scope_system && pid == (uint32_t)b->self)
 		return;		/* leakloop's own allocations */
-	if (!field_u64(&t->ptr, raw, rawlen, &e.addr))
+	if (!ll_tp_field_u64(&t->f.ptr, raw, rawlen, &e.addr))
 		goto bad;
 	e.is_free = !r->alloc;
 	e.seq = b->seq++;
@@ -675,7 +544,7 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 	case TP_PAGE_FREE:
 		e.cls = CLS_PAGE;
 		/* pfn -1: the allocation failed. */
-		if (t->ptr.size == 8 && e.addr == UINT64_MAX)
+		if (t->f.ptr.size == 8 && e.addr == UINT64_MAX)
 			e.addr = 0;
 		break;
 	default:
@@ -685,14 +554,14 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 	if (e.is_free)
 		goto queue;
 	e.null = e.addr == 0;
-	if (field_u64(&t->gfp, raw, rawlen, &v))
+	if (ll_tp_field_u64(&t->f.gfp, raw, rawlen, &v))
 		e.gfp = (uint32_t)v;
-	if (!field_u64(&t->call_site, raw, rawlen, &e.site))
+	if (!ll_tp_field_u64(&t->f.call_site, raw, rawlen, &e.site))
 		e.site = i == TP_PERCPU_ALLOC ? LL_PERCPU_SITE : 0;
 	switch (i) {
 	case TP_KMALLOC:
 		e.kind = LL_KMALLOC;
-		field_u64(&t->bytes_alloc, raw, rawlen, &e.size);
+		ll_tp_field_u64(&t->f.bytes_alloc, raw, rawlen, &e.size);
 		/* Class and size make the cache: keyed together, as the
 		 * BPF backend does. */
 		e.cache_key = (e.size & 0xffffffffu) | ((uint64_t)(e.gfp & (b->gfp_dma |
@@ -702,14 +571,14 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 		char name[40] = "?";
 
 		e.kind = LL_CACHE;
-		field_u64(&t->bytes_alloc, raw, rawlen, &e.size);
-		field_str(&t->cname, raw, rawlen, name, sizeof(name));
+		ll_tp_field_u64(&t->f.bytes_alloc, raw, rawlen, &e.size);
+		ll_tp_field_str(&t->f.name, raw, rawlen, name, sizeof(name));
 		e.cache_key = intern_cname(b, name);
 		break;
 	}
 	case TP_PAGE_ALLOC:
 		e.kind = LL_PAGE;
-		if (!field_u64(&t->order, raw, rawlen, &v))
+		if (!ll_tp_field_u64(&t->f.order, raw, rawlen, &v))
 			goto bad;
 		e.site = LL_PAGE_SITE(v);
 		e.size = v < 31 ? (uint64_t)b->page_size << v : 0;
@@ -717,8 +586,8 @@ static void decode_sample(struct ll_backend *b, const struct ring *r, const uint
 		break;
 	default:
 		e.kind = LL_PERCPU;
-		if (!field_u64(&t->bytes_alloc, raw, rawlen, &e.size))
-			field_u64(&t->size, raw, rawlen, &e.size);
+		if (!ll_tp_field_u64(&t->f.bytes_alloc, raw, rawlen, &e.size))
+			ll_tp_field_u64(&t->f.size, raw, rawlen, &e.size);
 		break;
 	}
 	e.stack_id = LL_NO_STACK;
@@ -1004,7 +873,7 @@ static int open_set(struct ll_backend *b, bool alloc, pid_t pid)
 
 			if (!b->tp[i].present)
 				continue;
-			init_attr(b, &a, b->tp[i].id, alloc);
+			init_attr(b, &a, b->tp[i].f.id, alloc);
 			fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 			if (fd < 0) {
 				err = -errno;
@@ -1116,7 +985,7 @@ static int perf_open(const struct ll_backend_config *cfg, struct ll_backend **ou
 		}
 		b->tp[i].present = !err;
 	}
-	if (!b->tp[TP_KMALLOC].bytes_alloc.present || !b->tp[TP_PAGE_ALLOC].order.present) {
+	if (!b->tp[TP_KMALLOC].f.bytes_alloc.present || !b->tp[TP_PAGE_ALLOC].f.order.present) {
 		fprintf(stderr, "leakloop: kmem tracepoints lack bytes_alloc/order fields\n");
 		err = -ENOTSUP;
 		goto fail;
@@ -1128,7 +997,7 @@ static int perf_open(const struct ll_backend_config *cfg, struct ll_backend **ou
 	}
 	/* Can this process open tracepoint events at all? Ask once, now,
 	 * with the cheapest one, so the error names the real cause. */
-	init_attr(b, &a, b->tp[TP_KFREE].id, false);
+	init_attr(b, &a, b->tp[TP_KFREE].f.id, false);
 	fd = (int)sys_perf_event_open(&a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
@@ -1178,6 +1047,7 @@ fail:
 
 static int perf_attach(struct ll_backend *b)
 {
+	sigset_t all, old;
 	int err;
 
 	pthread_mutex_lock(&b->lock);
@@ -1189,7 +1059,12 @@ static int perf_attach(struct ll_backend *b)
 		return err;
 	if (pipe2(b->stop_pipe, O_CLOEXEC))
 		return -errno;
+	/* The reader takes no signals: Ctrl-C must interrupt the main
+	 * thread's waits, as without this backend. It inherits this mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&b->reader, NULL, reader_main, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		return -err;
 	b->reader_running = true;

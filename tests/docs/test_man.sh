@@ -65,6 +65,11 @@ if [ -n "$LEAKLOOP" ]; then
 	documents "$ROOT/man/leakloop.1" "leakloop --help" "$("$LEAKLOOP" --help 2>&1)"
 	documents "$ROOT/man/leakloop.1" "leakloop diff --help" "$("$LEAKLOOP" diff --help 2>&1)"
 	documents "$ROOT/man/leakloop.1" "leakloop trend --help" "$("$LEAKLOOP" trend --help 2>&1)"
+	# The checkpoint limit is a build constant (LL_MAX_CP - 2): the page
+	# states it as a number, so it must follow the code.
+	cpmax=$("$LEAKLOOP" --help 2>&1 | grep -oE -- '--checkpoints.*3\.\.[0-9]+' | grep -oE '[0-9]+$')
+	page_words "$ROOT/man/leakloop.1" | tr '\n' ' ' | grep -qE "default 16, 3 to ${cpmax:-X}\)"
+	ok $? "leakloop.1 states the --checkpoints limit --help prints (3..${cpmax:-?})"
 fi
 
 echo "1..$n"
