@@ -82,6 +82,13 @@ struct ll_backend_ops {
 	void (*close)(struct ll_backend *b);
 };
 
+/* The running kernel's bit values of __GFP_DMA, __GFP_RECLAIMABLE and
+ * __GFP_ACCOUNT, and the kmalloc cache name they and the size select. */
+struct ll_gfp_bits {
+	uint32_t dma, reclaimable, account;
+};
+void ll_kmalloc_name(uint64_t size, uint32_t gfp, const struct ll_gfp_bits *bits, char *buf, size_t len);
+
 extern const struct ll_backend_ops ll_backend_bpf;
 /* perf_event_open on the same tracepoints: kernels without BTF or BPF. */
 extern const struct ll_backend_ops ll_backend_perf;

@@ -265,29 +265,12 @@ static const char *cache_name(struct ll_backend *b, uint64_t ptr)
 	return b->names[lo].name;
 }
 
-/* The kmalloc tracepoint does not name its cache; kmalloc_type() picks it
- * from the gfp flags (reclaimable wins over accounted) and the size. */
-static void kmalloc_name(const struct ll_backend *b, const struct ll_alloc *a,
-			 char *buf, size_t len)
+static void kmalloc_name(const struct ll_backend *b, const void *alloc, char *buf, size_t len)
 {
-	const char *prefix = "kmalloc-";
-	char size[24];
+	const struct ll_gfp_bits bits = { b->gfp_dma, b->gfp_reclaimable, b->gfp_account };
+	const struct ll_alloc *a = alloc;
 
-	if (a->size > 8192) {
-		snprintf(buf, len, "kmalloc-large");
-		return;
-	}
-	if (a->gfp & b->gfp_dma)
-		prefix = "dma-kmalloc-";
-	else if (a->gfp & b->gfp_reclaimable)
-		prefix = "kmalloc-rcl-";
-	else if (a->gfp & b->gfp_account)
-		prefix = "kmalloc-cg-";
-	if (a->size >= 1024 && a->size % 1024 == 0)
-		snprintf(size, sizeof(size), "%uk", (unsigned)(a->size / 1024));
-	else
-		snprintf(size, sizeof(size), "%u", (unsigned)a->size);
-	snprintf(buf, len, "%s%s", prefix, size);
+	ll_kmalloc_name(a->size, a->gfp, &bits, buf, len);
 }
 
 static void to_record(struct ll_backend *b, const struct ll_alloc *a, struct ll_record *r)

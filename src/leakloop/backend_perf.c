@@ -1150,26 +1150,12 @@ static int perf_add_suspect(struct ll_backend *b, uint64_t site)
 	return err;
 }
 
-static void kmalloc_name(const struct ll_backend *b, const struct alloc *a, char *buf, size_t len)
+static void kmalloc_name(const struct ll_backend *b, const void *alloc, char *buf, size_t len)
 {
-	const char *prefix = "kmalloc-";
-	char size[24];
+	const struct ll_gfp_bits bits = { b->gfp_dma, b->gfp_reclaimable, b->gfp_account };
+	const struct alloc *a = alloc;
 
-	if (a->size > 8192) {
-		snprintf(buf, len, "kmalloc-large");
-		return;
-	}
-	if (a->gfp & b->gfp_dma)
-		prefix = "dma-kmalloc-";
-	else if (a->gfp & b->gfp_reclaimable)
-		prefix = "kmalloc-rcl-";
-	else if (a->gfp & b->gfp_account)
-		prefix = "kmalloc-cg-";
-	if (a->size >= 1024 && a->size % 1024 == 0)
-		snprintf(size, sizeof(size), "%uk", (unsigned)(a->size / 1024));
-	else
-		snprintf(size, sizeof(size), "%u", (unsigned)a->size);
-	snprintf(buf, len, "%s%s", prefix, size);
+	ll_kmalloc_name(a->size, a->gfp, &bits, buf, len);
 }
 
 static int perf_scan(struct ll_backend *b, ll_record_cb cb, void *arg)
