@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "kallsyms.h"
+#include "read_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -135,38 +136,16 @@ nomem:
 
 int ksyms_load(const char *path, struct ksyms *out)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int ret = -1, saved;
+	/* /proc/kallsyms is tens of MiB: large chunks. */
+	char *text = ll_read_file(path, 4 << 20);
+	int ret, saved;
 
 	memset(out, 0, sizeof(*out));
-	if (!f)
+	if (!text)
 		return -1;
-	for (;;) {
-		size_t got;
-
-		if (cap - len < 65536) {
-			char *nt = realloc(text, cap + (4 << 20));
-
-			if (!nt) {
-				errno = ENOMEM;
-				goto out;
-			}
-			text = nt;
-			cap += 4 << 20;
-		}
-		got = fread(text + len, 1, cap - len - 1, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	text[len] = '\0';
 	ret = ksyms_parse(text, out);
-out:
 	saved = errno;
 	free(text);
-	fclose(f);
 	errno = saved;
 	return ret;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "slabinfo.h"
+#include "read_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -70,41 +71,14 @@ nomem:
 
 int slabinfo_read(const char *path, struct slab_snapshot *out)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int ret = -1, saved;
+	char *text = ll_read_file(path, 65536);
+	int ret, saved;
 
-	if (!f)
+	if (!text)
 		return -1;
-	for (;;) {
-		size_t got;
-
-		if (cap - len < 4096) {
-			char *nt = realloc(text, cap + 65536);
-
-			if (!nt) {
-				errno = ENOMEM;
-				goto out;
-			}
-			text = nt;
-			cap += 65536;
-		}
-		got = fread(text + len, 1, cap - len - 1, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		errno = EIO;
-		goto out;
-	}
-	text[len] = '\0';
 	ret = slabinfo_parse(text, out);
-out:
 	saved = errno;
 	free(text);
-	fclose(f);
 	errno = saved;
 	return ret;
 }
