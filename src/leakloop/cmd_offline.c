@@ -11,6 +11,7 @@
  * grows with every step.
  */
 #include "cmd_offline.h"
+#include "json_str.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,20 +32,6 @@
 bool ll_offline_is_command(const char *name)
 {
 	return !strcmp(name, "diff") || !strcmp(name, "trend");
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(f, "\\%c", *c);
-		else if (*c < 0x20)
-			fprintf(f, "\\u%04x", *c);
-		else
-			fputc(*c, f);
-	}
-	fputc('"', f);
 }
 
 /* "name", or "name#2" for the second zone of that name. */
@@ -163,9 +150,9 @@ static void diff_print(const struct ll_snap *s, char **paths, uint32_t iters,
 	if (json) {
 		printf("{\"command\":\"diff\",\"format\":\"%s\",\"before\":",
 		       ll_snap_format_id(s->fmt));
-		json_str(stdout, paths[0]);
+		ll_json_str(stdout, paths[0]);
 		printf(",\"after\":");
-		json_str(stdout, paths[1]);
+		ll_json_str(stdout, paths[1]);
 		if (iters)
 			printf(",\"iterations\":%" PRIu32, iters);
 		else
@@ -175,7 +162,7 @@ static void diff_print(const struct ll_snap *s, char **paths, uint32_t iters,
 			const struct diff_row *r = &rows[i];
 
 			printf("%s{\"name\":", i ? "," : "");
-			json_str(stdout, r->name);
+			ll_json_str(stdout, r->name);
 			printf(",\"occurrence\":%" PRIu32 ",\"size\":%" PRIu64
 			       ",\"before\":{\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
 			       ",\"after\":{\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
@@ -362,14 +349,14 @@ static void trend_print(const struct ll_snap *s, char **paths, size_t nsnap,
 		       ll_snap_format_id(s->fmt));
 		for (size_t i = 0; i < nsnap; i++) {
 			printf("%s", i ? "," : "");
-			json_str(stdout, paths[i]);
+			ll_json_str(stdout, paths[i]);
 		}
 		printf("],\"min_r2\":%.6g,\"entries\":%zu,\"growing\":[", min_r2, total);
 		for (size_t i = 0; i < ngrow; i++) {
 			const struct trend_row *r = &rows[i];
 
 			printf("%s{\"name\":", i ? "," : "");
-			json_str(stdout, r->name);
+			ll_json_str(stdout, r->name);
 			printf(",\"occurrence\":%" PRIu32 ",\"size\":%" PRIu64 ",\"objects\":[",
 			       r->dup, r->size);
 			for (size_t k = 0; k < nsnap; k++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "json_str.h"
 
 #define TEXT_FRAMES 16
 /* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
@@ -193,22 +194,6 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 
 /* JSON */
 
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 /* JSON has no NaN or Infinity. */
 static void jnum(FILE *f, double v)
 {
@@ -233,12 +218,12 @@ static void json_stack(FILE *f, const struct ll_run *run, int32_t stack_id,
 			s = ksyms_find(&run->ksyms, ips[i], &off);
 		fprintf(f, "%s{\"addr\":\"0x%" PRIx64 "\",\"symbol\":", i ? "," : "", ips[i]);
 		if (s)
-			jstr(f, s->name);
+			ll_json_str(f, s->name);
 		else
 			fputs("null", f);
 		fprintf(f, ",\"offset\":%" PRIu64 ",\"module\":", off);
 		if (s && s->module)
-			jstr(f, s->module);
+			ll_json_str(f, s->module);
 		else
 			fputs("null", f);
 		fputs("}", f);
@@ -256,9 +241,9 @@ static void json_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	site_name(run, g, site, sizeof(site));
 	n = ll_group_stacks(run, g, st, MAX_STACKS);
 	fprintf(f, "{\"kind\":\"%s\",\"cache\":", kind_name(g->kind));
-	jstr(f, g->cache);
+	ll_json_str(f, g->cache);
 	fputs(",\"site\":", f);
-	jstr(f, site);
+	ll_json_str(f, site);
 	fputs(",\"objects_per_iteration\":", f);
 	jnum(f, g->res.fit.slope);
 	fputs(",\"bytes_per_iteration\":", f);
@@ -274,9 +259,9 @@ static void json_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	fputs(",\"missed_free_rate\":", f);
 	jnum(f, g->missed_free_rate);
 	fputs(",\"class\":", f);
-	jstr(f, ll_class_name(g->res.cls));
+	ll_json_str(f, ll_class_name(g->res.cls));
 	fputs(",\"reason\":", f);
-	jstr(f, g->res.reason ? g->res.reason : "");
+	ll_json_str(f, g->res.reason ? g->res.reason : "");
 	fputs(",\"series\":[", f);
 	for (size_t j = 0; j <= fc; j++)
 		fprintf(f, "%s[%.0f,%.0f]", j ? "," : "", run->x[j], g->objs[j]);
@@ -319,7 +304,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	for (char **a = run->opt.argv; *a; a++) {
 		if (a != run->opt.argv)
 			fputc(',', f);
-		jstr(f, *a);
+		ll_json_str(f, *a);
 	}
 	fprintf(f, "],\"backend\":\"%s\",\"scope\":\"%s\",\"iterations\":%u,"
 		"\"iterations_requested\":%u,\"warmup\":%u,\"interrupted\":%s,\"checkpoints\":%zu,",
@@ -332,7 +317,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	fputs(",\"settle_seconds\":", f);
 	jnum(f, run->opt.settle_s);
 	fputs(",\"backend_reason\":", f);
-	jstr(f, run->backend_why);
+	ll_json_str(f, run->backend_why);
 	fprintf(f, ",\"stacks_available\":%s", ops->slab_only ? "false" : "true");
 	fprintf(f, ",\"stacks_mode\":\"%s\",\"stack_runs\":%u",
 		run->opt.stacks_all ? "all" : "two-pass", run->stack_runs_done);
@@ -342,7 +327,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	ll_workload_json(f, &run->opt.work, &run->wl);
 	fprintf(f, ",\"verdict\":\"%s\",\"exit_code\":%d,\"uncertain\":%s,\"slab_verdict\":",
 		run->nleaks ? "leak" : "clean", ll_exit_code(run), run->uncertain ? "true" : "false");
-	jstr(f, run->slab_verdict ? run->slab_verdict : "unknown");
+	ll_json_str(f, run->slab_verdict ? run->slab_verdict : "unknown");
 	fputs(",\"leaks\":[", f);
 	first = true;
 	for (size_t i = 0; i < run->groups.n; i++)
@@ -366,10 +351,10 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		const struct ll_slab_result *s = &run->slab[i];
 
 		fputs(i ? ",{\"cache\":" : "{\"cache\":", f);
-		jstr(f, s->name);
+		ll_json_str(f, s->name);
 		fprintf(f, ",\"object_size\":%lu,\"reclaimable\":%s,\"aliases\":", s->objsize,
 			s->info.reclaimable ? "true" : "false");
-		jstr(f, s->info.aliases);
+		ll_json_str(f, s->info.aliases);
 		fputs(",\"objects_per_iteration\":", f);
 		jnum(f, s->res.fit.slope);
 		fputs(",\"bytes_per_iteration\":", f);
@@ -377,7 +362,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		fputs(",\"r2\":", f);
 		jnum(f, s->res.fit.r2);
 		fprintf(f, ",\"delta_objects\":%.0f,\"verdict\":", s->delta);
-		jstr(f, s->verdict);
+		ll_json_str(f, s->verdict);
 		fputs("}", f);
 	}
 	fputs("],\"counters\":{", f);
@@ -392,7 +377,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	for (size_t i = 0; i < run->nwarn; i++) {
 		if (i)
 			fputc(',', f);
-		jstr(f, run->warnings[i]);
+		ll_json_str(f, run->warnings[i]);
 	}
 	fputs("]}\n", f);
 }

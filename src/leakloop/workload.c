@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "workload.h"
+#include "json_str.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -566,22 +567,6 @@ void ll_workload_text(FILE *f, const struct ll_workload_config *wc,
 	fputs("\n", f);
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_int_or_null(FILE *f, const char *key, bool have, long v)
 {
 	if (have)
@@ -600,7 +585,7 @@ void ll_workload_json(FILE *f, const struct ll_workload_config *wc,
 		fputs("null", f);
 	fputs(",\"user\":", f);
 	if (wc->as_user)
-		json_string(f, wc->user);
+		ll_json_str(f, wc->user);
 	else
 		fputs("null", f);
 	json_int_or_null(f, "uid", wc->as_user, (long)wc->uid);
@@ -609,7 +594,7 @@ void ll_workload_json(FILE *f, const struct ll_workload_config *wc,
 		fprintf(f, "%s%d", i ? "," : "", (int)wc->pids[i]);
 	fputs("],\"cgroup\":", f);
 	if (wc->cgroup)
-		json_string(f, wc->cgroup);
+		ll_json_str(f, wc->cgroup);
 	else
 		fputs("null", f);
 	fprintf(f, ",\"runs_failed\":%u,\"runs_signaled\":%u,\"runs_timed_out\":%u,"
