@@ -29,6 +29,7 @@
  * rings and unmounts tracefs if this backend mounted it.
  */
 #include "backend.h"
+#include "read_file.h"
 #include "perf_format.h"
 
 #include <dirent.h>
@@ -236,38 +237,6 @@ static int find_events_dir(struct ll_backend *b)
 	return -ENOTSUP;
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		size_t got = fread(buf + len, 1, cap - len - 1, f);
-
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 static int load_tp(struct ll_backend *b, struct tp *t, bool want_gfp)
 {
 	char path[160];
@@ -275,7 +244,7 @@ static int load_tp(struct ll_backend *b, struct tp *t, bool want_gfp)
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s/%s/format", b->events_dir, t->sys, t->name);
-	text = read_text(path);
+	text = ll_read_file(path, 65536);
 	if (!text)
 		return -errno;
 	if (want_gfp) {

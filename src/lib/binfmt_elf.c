@@ -111,7 +111,7 @@ static const char *interp_hint(const char *path)
  * which loader is missing, and through which dangling link. */
 static int interp_missing(struct bprm *b, const char *path)
 {
-	const char *p = b->interp ? b->interp : b->filename;
+	const char *p = b->interp;
 	char target[256];
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
 
@@ -233,7 +233,7 @@ static int load_elf_binary(struct bprm *b)
 		return bprm_fail(b, -ENOMEM, "no memory for the ELF loader");
 	c->interp.fd = -1;
 	c->prog.fd = b->fd;
-	c->prog.path = b->interp ? b->interp : b->filename;
+	c->prog.path = b->interp;
 	c->prog.size = (uint64_t)b->st.st_size;
 	c->prog.role = ELF_ROLE_PROGRAM;
 

@@ -455,7 +455,7 @@ static void set_field(char *dst, size_t size, const char *src)
 static int entry_to_register(const char *name, FILE *f, char *reg, size_t size)
 {
 	char line[PATH_MAX + 64], interp[PATH_MAX] = "", flags[16] = "", magic[600] = "", mask[600] = "", ext[256] = "";
-	unsigned offset = 0;
+	char offset[32] = "0";
 	bool enabled = false;
 	size_t used;
 
@@ -468,7 +468,7 @@ static int entry_to_register(const char *name, FILE *f, char *reg, size_t size)
 		else if (!strncmp(line, "flags: ", 7))
 			set_field(flags, sizeof(flags), line + 7);
 		else if (!strncmp(line, "offset ", 7))
-			offset = (unsigned)strtoul(line + 7, NULL, 10);
+			set_field(offset, sizeof(offset), line + 7);
 		else if (!strncmp(line, "magic ", 6))
 			set_field(magic, sizeof(magic), line + 6);
 		else if (!strncmp(line, "mask ", 5))
@@ -482,7 +482,8 @@ static int entry_to_register(const char *name, FILE *f, char *reg, size_t size)
 		used = (size_t)snprintf(reg, size, ":%s:E::%s::%s:%s", name, ext, interp, flags);
 		return used < size ? 0 : -E2BIG;
 	}
-	used = (size_t)snprintf(reg, size, ":%s:M:%u:", name, offset);
+	/* The offset text goes through as is: the parser refuses what does not fit. */
+	used = (size_t)snprintf(reg, size, ":%s:M:%s:", name, offset);
 	for (size_t i = 0; magic[i] && magic[i + 1] && used + 4 < size; i += 2)
 		used += (size_t)snprintf(reg + used, size - used, "\\x%c%c", magic[i], magic[i + 1]);
 	if (used + 1 < size)

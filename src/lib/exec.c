@@ -313,15 +313,13 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	size_t nkeep = 0;
 	struct bprm_mm mm = b->mm;
 	char comm[16];
-	bool unmap_old = new_exec_tramp_build(&mm, exe_fd, &tramp);
+	/* An image has a handful of areas; one with more than keep[] holds
+	 * keeps the old mappings rather than guess what to unmap. */
+	bool unmap_old = b->vm.count + NEW_EXEC_TRAMP_AREAS <= KEEP_MAX &&
+			 new_exec_tramp_build(&mm, exe_fd, &tramp);
 
 	/* What stays: the new image's areas and the trampoline's own. */
 	for (const struct vm_area *a = b->vm.head; a && unmap_old; a = a->next) {
-		if (nkeep + NEW_EXEC_TRAMP_AREAS == KEEP_MAX) {
-			/* Cannot say what to keep: keep everything. */
-			unmap_old = false;
-			break;
-		}
 		keep[nkeep].start = a->start;
 		keep[nkeep].end = a->start + a->len;
 		nkeep++;

@@ -171,7 +171,7 @@ void new_exec_begin(const char *comm, int keep_fd)
 	stack_t ss = { .ss_flags = SS_DISABLE };
 
 	if (keep_fd >= 0)
-		fcntl(keep_fd, F_SETFD, 0);
+		new_exec_keep_fd(keep_fd);
 	close_cloexec_fds(keep_fd);
 	flush_signal_handlers();
 	sigaltstack(&ss, NULL);

@@ -56,32 +56,29 @@ void *vm_map_mmap_within(struct vm_map *m, void *addr, size_t len, int prot, int
 	return sys_mmap(addr, len, prot, flags, fd, off);
 }
 
-static void release(struct vm_map *m, int unmap)
+/* The one place a record goes: unmapped or kept, then freed and uncounted. */
+static void drop_head(struct vm_map *m, int unmap)
 {
 	struct vm_area *a = m->head;
 
-	while (a) {
-		struct vm_area *next = a->next;
-		if (unmap)
-			munmap((void *)a->start, a->len);
-		kmem_cache_free(&vm_area_cache, a);
-		live_areas--;
-		a = next;
-	}
-	m->head = NULL;
-	m->count = 0;
+	if (unmap)
+		munmap((void *)a->start, a->len);
+	m->head = a->next;
+	m->count--;
+	live_areas--;
+	kmem_cache_free(&vm_area_cache, a);
+}
+
+static void release(struct vm_map *m, int unmap)
+{
+	while (m->head)
+		drop_head(m, unmap);
 }
 
 void vm_map_unmap_last(struct vm_map *m)
 {
-	struct vm_area *a = m->head;
-
-	if (!a)
-		return;
-	munmap((void *)a->start, a->len);
-	m->head = a->next;
-	m->count--;
-	kmem_cache_free(&vm_area_cache, a);
+	if (m->head)
+		drop_head(m, 1);
 }
 
 void vm_map_rollback(struct vm_map *m)

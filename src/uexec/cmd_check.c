@@ -456,6 +456,9 @@ static void *worker(void *arg)
 				fclose(c.out);
 			if (c.errf)
 				fclose(c.errf);
+			/* fclose() left a buffer in each stream that had opened. */
+			free(jb->out);
+			free(jb->err);
 			jb->out = jb->err = NULL;
 			jb->unreadable = 1;
 			continue;

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ll_testrun.h"
+
 static const char *leakloop_bin;
 static const char *semleak_bin;
 
@@ -150,31 +152,6 @@ static void run_leakloop(char *const argv[], struct result *r)
 	run_leakloop_ns(argv, r, NULL);
 }
 
-static json_t *field(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v)
-		fail_msg("JSON report lacks \"%s\"", key);
-	return v;
-}
-
-static double num(json_t *obj, const char *key)
-{
-	json_t *v = field(obj, key);
-
-	assert_true(json_is_number(v));
-	return json_number_value(v);
-}
-
-static const char *str(json_t *obj, const char *key)
-{
-	json_t *v = field(obj, key);
-
-	assert_true(json_is_string(v));
-	return json_string_value(v);
-}
-
 /* What a report judged, one line per leak and per growing slab cache:
  * printed when an assertion is about to fail, so the log says why. */
 static void print_summary(json_t *j)
@@ -228,7 +205,7 @@ static bool backend_usable(const char *name)
 	run_leakloop(argv, &r);
 	ok = r.status == 0 || r.status == 1;
 	if (ok)
-		assert_string_equal(str(r.json, "backend"), name);
+		assert_string_equal(llt_str(r.json, "backend"), name);
 	result_free(&r);
 	/* The kernel has the feature (checked above): failing to open the
 	 * backend is a bug, not a skip. */
@@ -278,47 +255,47 @@ static void semleak_traced(const char *backend)
 	size_t created, i;
 
 	created = run_semleak(argv, &r);
-	assert_string_equal(str(r.json, "backend"), backend);
-	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
-	assert_int_equal(created, N + W + (size_t)num(r.json, "stack_runs"));
+	assert_string_equal(llt_str(r.json, "backend"), backend);
+	assert_int_equal((int)llt_num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal(created, N + W + (size_t)llt_num(r.json, "stack_runs"));
 	if (r.status != 1)
 		print_summary(r.json);
 	assert_int_equal(r.status, 1);
-	assert_string_equal(str(r.json, "verdict"), "leak");
-	assert_int_equal((int)num(r.json, "iterations"), N);
-	json_array_foreach(field(r.json, "leaks"), i, leak) {
-		if (stack_through_semget(field(leak, "stack"))) {
+	assert_string_equal(llt_str(r.json, "verdict"), "leak");
+	assert_int_equal((int)llt_num(r.json, "iterations"), N);
+	json_array_foreach(llt_field(r.json, "leaks"), i, leak) {
+		if (stack_through_semget(llt_field(leak, "stack"))) {
 			found = leak;
 			break;
 		}
 	}
 	if (!found)
 		fail_msg("%s: no leak with a stack through semget: %s", backend, r.out);
-	assert_true(num(found, "objects_per_iteration") > 0.9);
-	assert_true(num(found, "objects_per_iteration") < 1.1);
-	assert_true(num(found, "r2") > 0.95);
-	assert_true(num(found, "outstanding") >= 0.9 * N);
-	assert_true(num(found, "outstanding") <= 1.1 * N);
-	assert_string_equal(str(found, "class"), "leak");
+	assert_true(llt_num(found, "objects_per_iteration") > 0.9);
+	assert_true(llt_num(found, "objects_per_iteration") < 1.1);
+	assert_true(llt_num(found, "r2") > 0.95);
+	assert_true(llt_num(found, "outstanding") >= 0.9 * N);
+	assert_true(llt_num(found, "outstanding") <= 1.1 * N);
+	assert_string_equal(llt_str(found, "class"), "leak");
 	/* Only the semaphore set leaks: one leak, nothing else. Not in a
 	 * sanitized build: there semleak itself runs under ASan, whose
 	 * shadow mappings give the kernel far more to do per run (5x the
 	 * allocations), and only the leak itself is judged. */
-	if (json_array_size(field(r.json, "leaks")) != 1)
+	if (json_array_size(llt_field(r.json, "leaks")) != 1)
 		print_summary(r.json);
 	if (!getenv("UEXEC_SANITIZED") || strcmp(getenv("UEXEC_SANITIZED"), "1"))
-		assert_int_equal((int)json_array_size(field(r.json, "leaks")), 1);
+		assert_int_equal((int)json_array_size(llt_field(r.json, "leaks")), 1);
 	if (strcmp(backend, "bpf") == 0)
-		snprintf(bpf_cache, sizeof(bpf_cache), "%s", str(found, "cache"));
+		snprintf(bpf_cache, sizeof(bpf_cache), "%s", llt_str(found, "cache"));
 	else if (bpf_cache[0])
-		assert_string_equal(str(found, "cache"), bpf_cache);	/* same verdict */
-	c = field(r.json, "counters");
+		assert_string_equal(llt_str(found, "cache"), bpf_cache);	/* same verdict */
+	c = llt_field(r.json, "counters");
 	printf("# %s: %.0f runs/s, %.0f allocations, %.0f lost alloc events, %.0f lost "
-	       "free events, cache %s\n", backend, num(r.json, "runs_per_second"),
-	       num(c, "allocations"), num(c, "lost_alloc_events"), num(c, "lost_free_events"),
-	       str(found, "cache"));
-	assert_true(num(c, "allocations") > 0);
-	assert_int_equal((int)num(c, "map_full_drops"), 0);
+	       "free events, cache %s\n", backend, llt_num(r.json, "runs_per_second"),
+	       llt_num(c, "allocations"), llt_num(c, "lost_alloc_events"), llt_num(c, "lost_free_events"),
+	       llt_str(found, "cache"));
+	assert_true(llt_num(c, "allocations") > 0);
+	assert_int_equal((int)llt_num(c, "map_full_drops"), 0);
 	result_free(&r);
 }
 
@@ -355,18 +332,18 @@ static void test_slabinfo_semleak(void **state)
 		skip();
 	created = run_semleak(argv, &r);
 	assert_int_equal(created, N + W);	/* no stack pass without stacks */
-	assert_string_equal(str(r.json, "backend"), "slabinfo");
-	assert_true(json_is_false(field(r.json, "stacks_available")));
+	assert_string_equal(llt_str(r.json, "backend"), "slabinfo");
+	assert_true(json_is_false(llt_field(r.json, "stacks_available")));
 	if (r.status != 1)
 		print_summary(r.json);
 	assert_int_equal(r.status, 1);
-	assert_string_equal(str(r.json, "verdict"), "leak");
-	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 0);
-	assert_int_equal((int)num(field(r.json, "counters"), "allocations"), 0);
-	json_array_foreach(field(r.json, "slab"), i, s) {
-		const char *name = str(s, "cache"), *aliases = str(s, "aliases");
+	assert_string_equal(llt_str(r.json, "verdict"), "leak");
+	assert_int_equal((int)json_array_size(llt_field(r.json, "leaks")), 0);
+	assert_int_equal((int)llt_num(llt_field(r.json, "counters"), "allocations"), 0);
+	json_array_foreach(llt_field(r.json, "slab"), i, s) {
+		const char *name = llt_str(s, "cache"), *aliases = llt_str(s, "aliases");
 
-		if (strcmp(str(s, "verdict"), "leaking"))
+		if (strcmp(llt_str(s, "verdict"), "leaking"))
 			continue;
 		/* SLUB may merge the cache: then it shows under another name
 		 * with bpf's name among its aliases. Without a bpf run (no
@@ -379,11 +356,11 @@ static void test_slabinfo_semleak(void **state)
 	}
 	if (!found)
 		fail_msg("slabinfo: no leaking cache %s: %s", bpf_cache, r.out);
-	printf("# slabinfo: %s %+.3f objects/iteration (R2 %.3f)\n", str(found, "cache"),
-	       num(found, "objects_per_iteration"), num(found, "r2"));
-	assert_true(num(found, "objects_per_iteration") > 0.9);
-	assert_true(num(found, "objects_per_iteration") < 1.1);
-	assert_true(num(found, "r2") > 0.95);
+	printf("# slabinfo: %s %+.3f objects/iteration (R2 %.3f)\n", llt_str(found, "cache"),
+	       llt_num(found, "objects_per_iteration"), llt_num(found, "r2"));
+	assert_true(llt_num(found, "objects_per_iteration") > 0.9);
+	assert_true(llt_num(found, "objects_per_iteration") < 1.1);
+	assert_true(llt_num(found, "r2") > 0.95);
 	result_free(&r);
 }
 
@@ -398,22 +375,22 @@ static void assert_true_clean(const char *backend)
 	run_leakloop(argv, &r);
 	if (r.status != 0)
 		printf("# %s report: %s\n", backend, r.out);
-	assert_string_equal(str(r.json, "backend"), backend);
+	assert_string_equal(llt_str(r.json, "backend"), backend);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(str(r.json, "verdict"), "clean");
-	assert_int_equal((int)num(r.json, "iterations"), 1000);
-	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
-	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 0);
+	assert_string_equal(llt_str(r.json, "verdict"), "clean");
+	assert_int_equal((int)llt_num(r.json, "iterations"), 1000);
+	assert_int_equal((int)llt_num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal((int)json_array_size(llt_field(r.json, "leaks")), 0);
 	if (strcmp(backend, "slabinfo")) {
-		json_t *c = field(r.json, "counters");
+		json_t *c = llt_field(r.json, "counters");
 
-		assert_true(num(c, "allocations") > 0);
-		assert_int_equal((int)num(c, "map_full_drops"), 0);
+		assert_true(llt_num(c, "allocations") > 0);
+		assert_int_equal((int)llt_num(c, "map_full_drops"), 0);
 		printf("# %s /bin/true: %.0f runs/s, %.0f lost alloc, %.0f lost free events\n",
-		       backend, num(r.json, "runs_per_second"), num(c, "lost_alloc_events"),
-		       num(c, "lost_free_events"));
+		       backend, llt_num(r.json, "runs_per_second"), llt_num(c, "lost_alloc_events"),
+		       llt_num(c, "lost_free_events"));
 	} else {
-		printf("# slabinfo /bin/true: %.0f runs/s\n", num(r.json, "runs_per_second"));
+		printf("# slabinfo /bin/true: %.0f runs/s\n", llt_num(r.json, "runs_per_second"));
 	}
 	result_free(&r);
 }
@@ -508,9 +485,9 @@ static void test_perf_interrupt(void **state)
 	j = json_loads(out, 0, &jerr);
 	if (!j)
 		fail_msg("no JSON after SIGINT: %s", out);
-	assert_true(json_is_true(field(j, "interrupted")));
-	assert_true(num(j, "iterations") > 0);
-	assert_true(num(j, "iterations") < 100000);
+	assert_true(json_is_true(llt_field(j, "interrupted")));
+	assert_true(llt_num(j, "iterations") > 0);
+	assert_true(llt_num(j, "iterations") < 100000);
 	json_decref(j);
 	free(out);
 }
@@ -531,10 +508,10 @@ static void default_backend(const char *drop, const char *want, const char *why1
 		leakloop_bin = "/usr/bin/setpriv";
 	run_leakloop(drop ? argv : argv + 3, &r);
 	leakloop_bin = saved;
-	reason = str(r.json, "backend_reason");
+	reason = llt_str(r.json, "backend_reason");
 	printf("# dropped %s: backend %s: %s\n", drop ? drop : "nothing",
-	       str(r.json, "backend"), reason);
-	assert_string_equal(str(r.json, "backend"), want);
+	       llt_str(r.json, "backend"), reason);
+	assert_string_equal(llt_str(r.json, "backend"), want);
 	/* 30 runs without settle choose a backend; they judge nothing (the
 	 * verdicts are the other tests'): any report but an error will do. */
 	assert_true(r.status == 0 || r.status == 1);

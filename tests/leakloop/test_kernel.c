@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ll_testrun.h"
+
 static const char *leakloop_bin;
 static const char *semleak_bin;
 
@@ -191,40 +193,15 @@ static void run_leakloop(char *const argv[], struct result *r)
 	run_leakloop_sig(argv, 0, 0, r, NULL);
 }
 
-static json_t *field(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v)
-		fail_msg("JSON report lacks \"%s\"", key);
-	return v;
-}
-
-static double num(json_t *obj, const char *key)
-{
-	json_t *v = field(obj, key);
-
-	assert_true(json_is_number(v));
-	return json_number_value(v);
-}
-
-static const char *str(json_t *obj, const char *key)
-{
-	json_t *v = field(obj, key);
-
-	assert_true(json_is_string(v));
-	return json_string_value(v);
-}
-
 /* The honesty counters must show that nothing was dropped. */
 static void assert_nothing_dropped(json_t *report)
 {
-	json_t *c = field(report, "counters");
+	json_t *c = llt_field(report, "counters");
 
-	assert_int_equal((int)num(c, "map_full_drops"), 0);
-	assert_int_equal((int)num(c, "tasks_not_tracked"), 0);
-	assert_int_equal((int)num(c, "lost_alloc_events"), 0);
-	assert_true(num(c, "allocations") > 0);	/* it did trace something */
+	assert_int_equal((int)llt_num(c, "map_full_drops"), 0);
+	assert_int_equal((int)llt_num(c, "tasks_not_tracked"), 0);
+	assert_int_equal((int)llt_num(c, "lost_alloc_events"), 0);
+	assert_true(llt_num(c, "allocations") > 0);	/* it did trace something */
 }
 
 /* A clean loop: exit 0, verdict clean, no leak listed, all runs done. */
@@ -247,12 +224,12 @@ static void assert_clean(char *const cmd[], int n)
 	if (r.status != 0)
 		printf("# report: %s\n", r.out);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(str(r.json, "verdict"), "clean");
-	assert_int_equal((int)num(r.json, "exit_code"), 0);
-	assert_int_equal((int)num(r.json, "iterations"), n);
-	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
-	assert_int_equal((int)json_array_size(field(r.json, "leaks")), 0);
-	assert_true(num(r.json, "checkpoints") >= 10);
+	assert_string_equal(llt_str(r.json, "verdict"), "clean");
+	assert_int_equal((int)llt_num(r.json, "exit_code"), 0);
+	assert_int_equal((int)llt_num(r.json, "iterations"), n);
+	assert_int_equal((int)llt_num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal((int)json_array_size(llt_field(r.json, "leaks")), 0);
+	assert_true(llt_num(r.json, "checkpoints") >= 10);
 	assert_nothing_dropped(r.json);
 	result_free(&r);
 }
@@ -375,18 +352,18 @@ static void test_semget_leak_found(void **state)
 	 * stack pass (which reruns it to capture stacks). */
 	if (!r.json)
 		fail_msg("leakloop printed no JSON (exit %d): %s", r.status, r.out);
-	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
-	assert_int_equal((int)num(r.json, "workload_signaled_runs"), 0);
-	assert_int_equal(created, N + W + (size_t)num(r.json, "stack_runs"));
-	assert_true(num(r.json, "stack_runs") > 0);
+	assert_int_equal((int)llt_num(r.json, "workload_failed_runs"), 0);
+	assert_int_equal((int)llt_num(r.json, "workload_signaled_runs"), 0);
+	assert_int_equal(created, N + W + (size_t)llt_num(r.json, "stack_runs"));
+	assert_true(llt_num(r.json, "stack_runs") > 0);
 	if (!r.json)
 		fail_msg("leakloop printed no JSON (exit %d): %s", r.status, r.out);
 	assert_int_equal(r.status, 1);
-	assert_string_equal(str(r.json, "verdict"), "leak");
-	assert_int_equal((int)num(r.json, "exit_code"), 1);
-	assert_int_equal((int)num(r.json, "iterations"), N);
-	json_array_foreach(field(r.json, "leaks"), i, leak) {
-		if (stack_through_semget(field(leak, "stack"))) {
+	assert_string_equal(llt_str(r.json, "verdict"), "leak");
+	assert_int_equal((int)llt_num(r.json, "exit_code"), 1);
+	assert_int_equal((int)llt_num(r.json, "iterations"), N);
+	json_array_foreach(llt_field(r.json, "leaks"), i, leak) {
+		if (stack_through_semget(llt_field(leak, "stack"))) {
 			found = leak;
 			break;
 		}
@@ -394,14 +371,14 @@ static void test_semget_leak_found(void **state)
 	if (!found)
 		fail_msg("no leak with a stack through semget: %s", r.out);
 	/* About one semaphore set (one sem_array allocation) per run. */
-	assert_true(num(found, "objects_per_iteration") > 0.9);
-	assert_true(num(found, "objects_per_iteration") < 1.1);
-	assert_true(num(found, "r2") > 0.95);
-	assert_true(num(found, "outstanding") >= 0.9 * N);
-	assert_true(num(found, "outstanding") <= 1.1 * N);
-	assert_true(num(found, "bytes_per_iteration") > 0);
-	assert_true(num(found, "projected_bytes_per_hour") > 0);
-	assert_string_equal(str(found, "class"), "leak");
+	assert_true(llt_num(found, "objects_per_iteration") > 0.9);
+	assert_true(llt_num(found, "objects_per_iteration") < 1.1);
+	assert_true(llt_num(found, "r2") > 0.95);
+	assert_true(llt_num(found, "outstanding") >= 0.9 * N);
+	assert_true(llt_num(found, "outstanding") <= 1.1 * N);
+	assert_true(llt_num(found, "bytes_per_iteration") > 0);
+	assert_true(llt_num(found, "projected_bytes_per_hour") > 0);
+	assert_string_equal(llt_str(found, "class"), "leak");
 	assert_nothing_dropped(r.json);
 	result_free(&r);
 }
@@ -422,9 +399,9 @@ static void test_interrupt_reports_and_detaches(void **state)
 	if (!r.json)
 		fail_msg("no JSON report after SIGINT (exit %d): %s", r.status, r.out);
 	assert_true(r.status == 0 || r.status == 1);
-	assert_true(json_is_true(field(r.json, "interrupted")));
-	assert_true(num(r.json, "iterations") > 0);
-	assert_true(num(r.json, "iterations") < 100000);
+	assert_true(json_is_true(llt_field(r.json, "interrupted")));
+	assert_true(llt_num(r.json, "iterations") > 0);
+	assert_true(llt_num(r.json, "iterations") < 100000);
 	assert_int_equal(wait_progs_gone(&held), 0);
 	result_free(&r);
 }
@@ -464,12 +441,12 @@ static void test_crashing_workload(void **state)
 	if (!r.json)
 		fail_msg("no JSON report (exit %d): %s", r.status, r.out);
 	assert_true(r.status == 0 || r.status == 1);
-	assert_int_equal((int)num(r.json, "iterations"), 1000);
+	assert_int_equal((int)llt_num(r.json, "iterations"), 1000);
 	/* Every run died of SIGSEGV: at least the warm-up and measured ones
 	 * (the stack pass's runs may be counted too). */
-	assert_true(num(r.json, "workload_signaled_runs") >= 1002);
-	assert_true(num(r.json, "workload_signaled_runs") <= 1002 + num(r.json, "stack_runs"));
-	assert_int_equal((int)num(r.json, "workload_failed_runs"), 0);
+	assert_true(llt_num(r.json, "workload_signaled_runs") >= 1002);
+	assert_true(llt_num(r.json, "workload_signaled_runs") <= 1002 + llt_num(r.json, "stack_runs"));
+	assert_int_equal((int)llt_num(r.json, "workload_failed_runs"), 0);
 	result_free(&r);
 }
 
