@@ -26,8 +26,10 @@ ok() {	# ok STATUS DESCRIPTION [DETAIL]
 }
 
 if ! command -v man >/dev/null; then
-	echo "1..0 # SKIP man (man-db) not installed: scripts/packages.txt lists it"
-	exit 0
+	# A required package missing is a failure, not a skip.
+	echo "1..1"
+	echo "not ok 1 - man (man-db) is not installed: scripts/packages.txt lists it"
+	exit 1
 fi
 
 renders() {	# renders PAGE

@@ -263,8 +263,9 @@ static inline void llt_comment(const char *what, const char *text)
 	}
 }
 
-/* Run a checker (python3 script ...): 0 passed, 77 cannot check here.
- * Its stdout goes to ours as TAP comments' source. */
+/* Run a checker (python3 script ...): 0 passed, 1 failed, 77 could not
+ * check (a required package missing: the callers fail on it, a missing
+ * dependency is not a kernel limit). Its stdout goes to ours as comments. */
 static inline int llt_check(char *const argv[])
 {
 	struct llres r;
@@ -273,7 +274,7 @@ static inline int llt_check(char *const argv[])
 	llt_run(argv, 0, 0, 120, &r);
 	st = r.status;
 	if (st == 77)
-		printf("# SKIP %.*s\n", (int)strcspn(r.out, "\n"), r.out);
+		printf("# cannot check: %.*s\n", (int)strcspn(r.out, "\n"), r.out);
 	else
 		llt_comment(argv[2], r.out);
 	if (st != 0 && st != 77)

@@ -117,7 +117,6 @@ msg=$(/usr/bin/python3 "$ROOT/tests/leakloop/check_outputs.py" schema \
 	"$ROOT/docs/leakloop-offline.schema.json" "$out"/report-*.json 2>&1)
 case $? in
 0) echo "ok $n - $njson JSON reports match docs/leakloop-offline.schema.json" ;;
-77) echo "ok $n # SKIP $msg" ;;
 *) echo "not ok $n - JSON reports match docs/leakloop-offline.schema.json"
    printf '%s\n' "$msg" | sed 's/^/# /'
    failed=1 ;;

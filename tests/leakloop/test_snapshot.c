@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,8 +348,10 @@ static void test_real_slabinfo(void **state)
 	FILE *f = fopen("/proc/slabinfo", "re"), *mem;
 
 	(void)state;
-	if (!f)
-		skip();	/* not root, or no /proc/slabinfo (CONFIG_SLUB_DEBUG off) */
+	if (!f) {
+		printf("# SKIP /proc/slabinfo unreadable (%s): not root, or CONFIG_SLUB_DEBUG off\n", strerror(errno));
+		skip();
+	}
 	mem = open_memstream(&text, &len);
 	assert_non_null(mem);
 	for (int c; (c = fgetc(f)) != EOF;)

@@ -180,7 +180,8 @@ static void check_bad_input(const char *path, int expect_errno)
 	if (kerr == 0)
 		fail_msg("test broken: the kernel executed %s", path);
 	if (expect_errno && kerr != expect_errno)
-		printf("# note: the test expected %s from the kernel\n", errno_name(expect_errno));
+		fail_msg("test broken: the kernel gave %s for %s, the case expects %s", errno_name(kerr), path,
+			 errno_name(expect_errno));
 
 	/* 2. the library */
 	struct lib_report rep;
