@@ -30,12 +30,19 @@ add(struct elf_report *r, const char *rule, enum elf_severity sev, enum elf_phas
 		size_t k = r->n;
 
 		r->dropped++;
-		/* A refusal must never be the one dropped: it decides the
-		 * errno. It takes the place of the last suspicious finding. */
-		if (sev == ELF_SUSPICIOUS)
+		/* A refusal must never be the one dropped when it is the first
+		 * of its phase: it decides the errno. It takes the place of the
+		 * last suspicious finding or, with none left, of the last
+		 * finding that is not the first refusal of its own phase. */
+		if (sev == ELF_SUSPICIOUS || elf_report_first(r, phase))
 			return;
 		while (k > 0 && r->f[k - 1].severity != ELF_SUSPICIOUS)
 			k--;
+		if (k == 0) {
+			k = r->n;
+			while (k > 0 && elf_report_first(r, r->f[k - 1].phase) == &r->f[k - 1])
+				k--;
+		}
 		if (k == 0)
 			return;
 		memmove(&r->f[k - 1], &r->f[k], (r->n - k) * sizeof(r->f[0]));

@@ -619,6 +619,32 @@ static void test_names(void **state)
 	assert_string_equal(elf_severity_name(ELF_STRICT), "strict");
 }
 
+/* A report full of later-phase refusals must still keep the first
+ * header-phase refusal: it decides the errno (the fuzzer found a loader
+ * reading a finding that had been dropped). */
+static void test_full_report_keeps_first_refusal_of_a_phase(void **state)
+{
+	static struct elf_report r;
+	const struct elf_finding *f;
+
+	(void)state;
+	for (size_t i = 0; i < ELF_MAX_FINDINGS; i++) {
+		r.f[i].rule = "segment_eof";
+		r.f[i].severity = ELF_STRICT;
+		r.f[i].phase = ELF_PHASE_LOAD;
+		r.f[i].err = -ENOEXEC;
+	}
+	r.n = ELF_MAX_FINDINGS;
+	assert_int_equal(elf_check_interp_path("", 1, &r), -EACCES);
+	f = elf_report_first(&r, ELF_PHASE_HEADER);
+	assert_non_null(f);
+	assert_int_equal(f->err, -EACCES);
+	assert_string_equal(f->rule, "pt_interp_empty");
+	assert_int_equal(r.n, ELF_MAX_FINDINGS);
+	/* The first refusal of the load phase is still there too. */
+	assert_non_null(elf_report_first(&r, ELF_PHASE_LOAD));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_phase_order),
 		cmocka_unit_test(test_report_overflow),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_full_report_keeps_first_refusal_of_a_phase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
