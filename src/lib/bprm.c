@@ -354,10 +354,14 @@ int bprm_copy_args(struct bprm *b, char *const argv[], char *const envp[])
 
 	if (argc > MAX_ARG_STRINGS || envc > MAX_ARG_STRINGS)
 		return bprm_fail(b, -E2BIG, "more than %d arguments or environment strings", MAX_ARG_STRINGS);
+	/* Read once, like the kernel's bprm->rlim_stack: the stack's size
+	 * (stack.c) comes from the same value. The default stands in if the
+	 * limit cannot be read. */
+	b->rlim_stack = getrlimit(RLIMIT_STACK, &rl) == 0 ? rl.rlim_cur : 8UL * 1024 * 1024;
 	/* bprm_stack_limits(): a quarter of the stack rlimit, at most 3/4 of
 	 * _STK_LIM, at least ARG_MAX, minus the pointers' own space. */
-	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur / 4 < limit)
-		limit = rl.rlim_cur / 4;
+	if (b->rlim_stack / 4 < limit)
+		limit = b->rlim_stack / 4;
 	if (limit < BPRM_ARG_MAX)
 		limit = BPRM_ARG_MAX;
 	ptr_size = ((argc ? argc : 1) + envc) * sizeof(void *);

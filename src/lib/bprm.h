@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <uexec/uexec.h>
 
 #define BINPRM_BUF_SIZE 256
@@ -54,6 +55,7 @@ struct bprm {
 	size_t buf_len;          /* bytes actually read */
 	struct strvec argv, envp;
 	size_t arg_limit;        /* bytes the strings may take (bprm_stack_limits) */
+	rlim_t rlim_stack;       /* RLIMIT_STACK's soft limit, read once (bprm->rlim_stack) */
 	size_t arg_bytes;        /* bytes they take now, filename included */
 	unsigned depth;
 	int execfd;              /* binfmt_misc O flag: the matched binary, passed as AT_EXECFD, or -1 */

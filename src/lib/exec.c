@@ -301,7 +301,7 @@ void uexec_release(struct uexec_image *img)
 
 /* Areas of the new image, copied out of the request before it is freed:
  * the trampoline keeps them and unmaps everything else. */
-#define KEEP_MAX 64
+#define KEEP_MAX NEW_EXEC_KEEP_MAX
 
 _Noreturn void uexec_start(struct uexec_image *img)
 {
@@ -312,11 +312,14 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	struct new_exec_keep keep[KEEP_MAX];
 	size_t nkeep = 0;
 	struct bprm_mm mm = b->mm;
+	struct new_exec_self self;
 	char comm[16];
+	bool unmap_old;
+
+	new_exec_self_read(&self);
 	/* An image has a handful of areas; one with more than keep[] holds
 	 * keeps the old mappings rather than guess what to unmap. */
-	bool unmap_old = b->vm.count + NEW_EXEC_TRAMP_AREAS <= KEEP_MAX &&
-			 new_exec_tramp_build(&mm, exe_fd, &tramp);
+	unmap_old = b->vm.count + NEW_EXEC_TRAMP_AREAS <= KEEP_MAX && new_exec_tramp_build(&self, &mm, exe_fd, &tramp);
 
 	/* What stays: the new image's areas and the trampoline's own. */
 	for (const struct vm_area *a = b->vm.head; a && unmap_old; a = a->next) {
@@ -356,7 +359,7 @@ _Noreturn void uexec_start(struct uexec_image *img)
 		if (exe_fd >= 0)
 			close(exe_fd);
 	}
-	new_exec_begin(comm, execfd);
+	new_exec_begin(&self, comm, execfd);
 	if (unmap_old)
 		new_exec_tramp_jump(&tramp, keep, nkeep, entry, sp);
 	arch_jump(entry, sp);

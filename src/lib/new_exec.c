@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,21 +51,55 @@ static void close_one_if_cloexec(int fd, int keep_fd, int dir_fd)
 		close(fd);
 }
 
-static void close_cloexec_fds(int keep_fd)
+/* Every descriptor below the table size, asked one by one: where /proc
+ * cannot say which are open. */
+static void close_cloexec_each(int keep_fd, long max)
+{
+	struct rlimit rl;
+
+	if (max < 0) {
+		max = 65536;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+			max = (long)rl.rlim_cur;
+	}
+	for (int fd = 0; fd < max; fd++)
+		close_one_if_cloexec(fd, keep_fd, -1);
+}
+
+/* The open descriptors from one poll() per 256 slots of the table (a
+ * closed slot answers POLLNVAL; timeout 0 waits for nothing and registers
+ * nothing), then F_GETFD on the open ones only: a handful of syscalls
+ * where listing /proc/self/fd takes an open, two getdents and a close. */
+static bool close_cloexec_polled(int keep_fd, long fd_size)
+{
+	struct pollfd pfd[256];
+
+	for (long base = 0; base < fd_size; base += 256) {
+		int n = fd_size - base < 256 ? (int)(fd_size - base) : 256;
+
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = (int)(base + i) };
+		if (poll(pfd, (nfds_t)n, 0) < 0)
+			return false;	/* nothing closed yet in this block */
+		for (int i = 0; i < n; i++)
+			if (!(pfd[i].revents & POLLNVAL))
+				close_one_if_cloexec(pfd[i].fd, keep_fd, -1);
+	}
+	return true;
+}
+
+static void close_cloexec_fds(int keep_fd, long fd_size)
 {
 	char buf[4096];
 	long n;
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dir;
 
+	/* FDSize bounds every descriptor number (the table's max_fds). */
+	if (fd_size > 0 && close_cloexec_polled(keep_fd, fd_size))
+		return;
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0) {
-		/* No /proc: ask every descriptor up to the limit. */
-		struct rlimit rl;
-		long max = 65536;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
-			max = (long)rl.rlim_cur;
-		for (int fd = 0; fd < max; fd++)
-			close_one_if_cloexec(fd, keep_fd, -1);
+		close_cloexec_each(keep_fd, fd_size);
 		return;
 	}
 	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
@@ -87,41 +122,45 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-/* /proc/self/status into a stack buffer (nothing may allocate at the
- * point of no return); NULL when /proc cannot tell. */
-static const char *proc_status_field(char *buf, size_t size, const char *field)
+/* The value after "\nNAME:" in a NUL-terminated /proc/self/status. */
+static const char *status_field(const char *status, const char *field)
 {
+	const char *p = strstr(status, field);
+
+	return p ? p + strlen(field) : NULL;
+}
+
+/* One read of /proc/self/status, into a stack buffer (nothing may allocate
+ * at the point of no return), for three answers: each costs a syscall per
+ * signal or per descriptor otherwise, and the read ~10 us. */
+void new_exec_self_read(struct new_exec_self *self)
+{
+	char buf[4096];
+	const char *p;
 	ssize_t n;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
+	*self = (struct new_exec_self){ .threads = -1, .fd_size = -1 };
 	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, size - 1);
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return NULL;
+		return;
 	buf[n] = '\0';
-	buf = strstr(buf, field);
-	return buf ? buf + strlen(field) : NULL;
+	if ((p = status_field(buf, "\nThreads:")))
+		self->threads = strtol(p, NULL, 10);
+	if ((p = status_field(buf, "\nFDSize:")))
+		self->fd_size = strtol(p, NULL, 10);
+	if ((p = status_field(buf, "\nSigCgt:"))) {
+		self->sig_caught = strtoull(p, NULL, 16);
+		self->sig_known = true;
+	}
 }
 
-/* The caught signals, from the kernel's own bitmask (SigCgt): one read
- * instead of a query per signal. */
-static bool caught_signals(uint64_t *mask)
+static void flush_signal_handlers(const struct new_exec_self *self)
 {
-	char buf[4096];
-	const char *p = proc_status_field(buf, sizeof(buf), "\nSigCgt:");
-
-	if (!p)
-		return false;
-	*mask = strtoull(p, NULL, 16);
-	return true;
-}
-
-static void flush_signal_handlers(void)
-{
-	uint64_t caught = ~UINT64_C(0);
-	bool known = caught_signals(&caught);
+	uint64_t caught = self->sig_known ? self->sig_caught : ~UINT64_C(0);
 
 	for (int sig = 1; sig <= 64; sig++) {
 		struct k_sigaction old, dfl = { .handler = SIG_DFL };
@@ -130,8 +169,8 @@ static void flush_signal_handlers(void)
 			continue;
 		/* flush_signal_handlers(): caught -> default, ignored stays.
 		 * SigCgt already excludes ignored ones; without it, ask. */
-		if (!known && (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(uint64_t)) < 0 ||
-			       old.handler == SIG_IGN))
+		if (!self->sig_known && (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(uint64_t)) < 0 ||
+					 old.handler == SIG_IGN))
 			continue;
 		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
 	}
@@ -166,14 +205,14 @@ void new_exec_keep_fd(int fd)
 	fcntl(fd, F_SETFD, 0);
 }
 
-void new_exec_begin(const char *comm, int keep_fd)
+void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep_fd)
 {
 	stack_t ss = { .ss_flags = SS_DISABLE };
 
 	if (keep_fd >= 0)
 		new_exec_keep_fd(keep_fd);
-	close_cloexec_fds(keep_fd);
-	flush_signal_handlers();
+	close_cloexec_fds(keep_fd, self->fd_size);
+	flush_signal_handlers(self);
 	sigaltstack(&ss, NULL);
 	unregister_rseq();
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
@@ -261,15 +300,6 @@ _Static_assert(sizeof(struct tramp_data) <= TRAMP_DATA_SIZE, "the data fits its 
 /* The code itself is in arch/x86_64/start.S (arch.h), ending in
  * arch_jump() so that both ways into the new program share one copy. */
 
-/* Other threads would run on in memory that is about to go. */
-static bool single_threaded(void)
-{
-	char buf[4096];
-	const char *t = proc_status_field(buf, sizeof(buf), "\nThreads:");
-
-	return t && strtol(t, NULL, 10) == 1;
-}
-
 /* The code page: a memfd mapped read+exec, never writable and executable
  * in turn; where memfds may not be executed (vm.memfd_noexec=2) an
  * anonymous page written then made read+exec, which strict W^X policies
@@ -278,14 +308,15 @@ static bool single_threaded(void)
 static uintptr_t map_code(void)
 {
 	const size_t code = (size_t)(arch_exec_tramp_end - arch_exec_tramp);
-	_Alignas(16) char page[TRAMP_CODE_SIZE] = { 0 };
 	void *p = MAP_FAILED;
 	int fd;
 
-	memcpy(page, arch_exec_tramp, code);
+	/* Only the code is written: the rest of the mapped page reads as
+	 * zeros, and no page-sized copy is made on a stack whose pages are
+	 * the parent's, copied on write. */
 	fd = memfd_create("uexec-exec-trampoline", MFD_CLOEXEC);
 	if (fd >= 0) {
-		if (write(fd, page, sizeof(page)) == (ssize_t)sizeof(page))
+		if (write(fd, arch_exec_tramp, code) == (ssize_t)code)
 			p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
 		close(fd);
 		if (p != MAP_FAILED)
@@ -294,7 +325,7 @@ static uintptr_t map_code(void)
 	p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return 0;
-	memcpy(p, page, sizeof(page));
+	memcpy(p, arch_exec_tramp, code);
 	if (mprotect(p, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0)
 		return (uintptr_t)p;
 	munmap(p, TRAMP_CODE_SIZE);
@@ -313,14 +344,16 @@ void new_exec_tramp_areas(const struct new_exec_tramp *t, struct new_exec_keep o
  * released (explain, leakcheck) never pays for it, and a failure here
  * only means the old mappings stay. Raw system calls, no record: these
  * pages are never rolled back, the exec goes on either way. */
-bool new_exec_tramp_build(const struct bprm_mm *mm, int exe_fd, struct new_exec_tramp *t)
+bool new_exec_tramp_build(const struct new_exec_self *self, const struct bprm_mm *mm, int exe_fd,
+			  struct new_exec_tramp *t)
 {
 	struct tramp_data *d;
 	void *p;
 
 	t->code = t->data = 0;
+	/* Other threads would run on in memory that is about to go. */
 	if (!mm->arg_start || exe_fd < 0 || (size_t)(arch_exec_tramp_end - arch_exec_tramp) > TRAMP_CODE_SIZE ||
-	    !single_threaded())
+	    self->threads != 1)
 		return false;
 	p = mmap(NULL, TRAMP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -338,36 +371,17 @@ bool new_exec_tramp_build(const struct bprm_mm *mm, int exe_fd, struct new_exec_
 	return true;
 }
 
-/* Ranges [s, e) of one maps line minus the kept areas (sorted by start),
- * appended to the data's list. Returns false when the list is full. */
-static bool add_unmap(struct tramp_data *d, uint64_t s, uint64_t e, const struct new_exec_keep *keep, size_t nkeep)
+/* The vDSO's pages: the kernel maps them into every new mm, so they stay. */
+static bool special_line(const char *rest)
 {
-	const size_t max = sizeof(d->ranges) / sizeof(d->ranges[0]);
-	uint64_t cur = s;
+	static const char *const special[] = { "[vdso]", "[vvar]", "[vvar_vclock]", "[vsyscall]" };
 
-	for (size_t i = 0; i < nkeep && cur < e; i++) {
-		uint64_t ks = keep[i].start, ke = keep[i].end;
-
-		if (ke <= cur || ks >= e)
-			continue;
-		if (ks > cur) {
-			if (d->nranges == max)
-				return false;
-			d->ranges[d->nranges][0] = cur;
-			d->ranges[d->nranges][1] = ks - cur;
-			d->nranges++;
-		}
-		if (ke > cur)
-			cur = ke;
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		const char *n = strstr(rest, special[i]);
+		if (n && n[strlen(special[i])] == '\0')
+			return true;
 	}
-	if (cur < e) {
-		if (d->nranges == max)
-			return false;
-		d->ranges[d->nranges][0] = cur;
-		d->ranges[d->nranges][1] = e - cur;
-		d->nranges++;
-	}
-	return true;
+	return false;
 }
 
 static uint64_t hex(const char **p)
@@ -383,35 +397,44 @@ static uint64_t hex(const char **p)
 	}
 }
 
+/* What the maps say, for the complement below. */
+struct maps_scan {
+	struct new_exec_keep *keep;
+	size_t nkeep, cap;
+	uint64_t top;		/* end of the highest ordinary mapping */
+};
+
 /* One line of /proc/self/maps, NUL-terminated: "start-end perms offset
- * dev inode  name". */
-static bool map_line(struct tramp_data *d, const char *l, const struct new_exec_keep *keep, size_t nkeep)
+ * dev inode  name". False when the kept list is full. */
+static bool map_line(struct maps_scan *m, const char *l)
 {
-	static const char *const special[] = { "[vdso]", "[vvar]", "[vvar_vclock]", "[vsyscall]" };
 	const char *p = l;
 	uint64_t s = hex(&p), e;
 
 	if (*p++ != '-')
 		return true;
 	e = hex(&p);
-	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
-		const char *n = strstr(p, special[i]);
-		if (n && n[strlen(special[i])] == '\0')
-			return true;
+	if (special_line(p)) {
+		if (m->nkeep == m->cap)
+			return false;
+		m->keep[m->nkeep++] = (struct new_exec_keep){ s, e };
+	} else if (e > m->top) {
+		m->top = e;
 	}
-	return add_unmap(d, s, e, keep, nkeep);
+	return true;
 }
 
-_Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, struct new_exec_keep *keep, size_t nkeep,
-				   uintptr_t entry, uintptr_t sp)
+/* [0, top) minus the kept areas, as munmap ranges. Gaps between old
+ * mappings are unmapped too (a no-op there): one munmap per run of old
+ * mappings instead of one per mapping, so one TLB flush and one page-table
+ * pass each, which is most of what unmapping costs. False when the data
+ * page's list is full. */
+static bool complement(struct tramp_data *d, struct new_exec_keep *keep, size_t nkeep, uint64_t top)
 {
-	struct tramp_data *d = (struct tramp_data *)t->data;
-	char buf[16384];
-	size_t have = 0;
-	bool ok = true;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	const size_t max = sizeof(d->ranges) / sizeof(d->ranges[0]);
+	uint64_t cur = 0;
 
-	/* Sorted by start for add_unmap(): a handful of areas. */
+	/* Sorted by start: a handful of areas. */
 	for (size_t i = 1; i < nkeep; i++)
 		for (size_t j = i; j > 0 && keep[j].start < keep[j - 1].start; j--) {
 			struct new_exec_keep k = keep[j];
@@ -419,6 +442,40 @@ _Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, struct new_ex
 			keep[j - 1] = k;
 		}
 	d->nranges = 0;
+	for (size_t i = 0; i <= nkeep && cur < top; i++) {
+		uint64_t ks = i < nkeep ? keep[i].start : top, ke = i < nkeep ? keep[i].end : top;
+
+		if (ks > top)
+			ks = top;
+		if (ks > cur) {
+			if (d->nranges == max)
+				return false;
+			d->ranges[d->nranges][0] = cur;
+			d->ranges[d->nranges][1] = ks - cur;
+			d->nranges++;
+		}
+		if (ke > cur)
+			cur = ke;
+	}
+	return true;
+}
+
+_Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, const struct new_exec_keep *keep, size_t nkeep,
+				   uintptr_t entry, uintptr_t sp)
+{
+	struct tramp_data *d = (struct tramp_data *)t->data;
+	struct new_exec_keep all[NEW_EXEC_KEEP_MAX + 8];
+	struct maps_scan m = { .keep = all, .cap = sizeof(all) / sizeof(all[0]) };
+	/* A maps line is at most a path (PATH_MAX) and ~100 bytes more. */
+	char buf[8192];
+	size_t have = 0;
+	bool ok = nkeep <= NEW_EXEC_KEEP_MAX;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (ok) {
+		memcpy(all, keep, nkeep * sizeof(*keep));
+		m.nkeep = nkeep;
+	}
 	if (fd < 0)
 		ok = false;
 	while (ok) {
@@ -427,13 +484,15 @@ _Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, struct new_ex
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			ok = false;
 		if (n <= 0)
 			break;
 		have += (size_t)n;
 		buf[have] = '\0';
 		while (ok && (nl = strchr(line, '\n'))) {
 			*nl = '\0';
-			ok = map_line(d, line, keep, nkeep);
+			ok = map_line(&m, line);
 			line = nl + 1;
 		}
 		have -= (size_t)(line - buf);
@@ -446,7 +505,7 @@ _Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, struct new_ex
 		close(fd);
 	/* Without a complete list nothing is unmapped: the old mappings stay
 	 * (as they did before uexec unmapped them), the rest still happens. */
-	if (!ok)
+	if (!ok || !complement(d, all, m.nkeep, m.top))
 		d->nranges = 0;
 	((void (*)(uintptr_t, uintptr_t, uintptr_t))t->code)(entry, sp, t->data);
 	__builtin_unreachable();

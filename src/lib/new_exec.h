@@ -14,7 +14,18 @@ void new_exec_comm_from(char *comm, size_t size, const char *filename);
 /* Close close-on-exec descriptors (keep_fd excepted, made inheritable),
  * reset caught signals to SIG_DFL (ignored ones stay ignored, the mask
  * stays), disable the alternate signal stack, unregister rseq, set comm. */
-void new_exec_begin(const char *comm, int keep_fd);
+struct new_exec_self;
+void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep_fd);
+
+/* What the point of no return needs to know of this process, read once
+ * from /proc/self/status: threads (-1 unknown), the descriptor table's
+ * size (-1 unknown), and the caught signals (SigCgt) when sig_known. */
+struct new_exec_self {
+	long threads, fd_size;
+	uint64_t sig_caught;
+	bool sig_known;
+};
+void new_exec_self_read(struct new_exec_self *self);
 
 struct bprm_mm;
 
@@ -39,14 +50,17 @@ struct new_exec_tramp {
 struct new_exec_keep {
 	uintptr_t start, end;
 };
-bool new_exec_tramp_build(const struct bprm_mm *mm, int exe_fd, struct new_exec_tramp *t);
+bool new_exec_tramp_build(const struct new_exec_self *self, const struct bprm_mm *mm, int exe_fd,
+			  struct new_exec_tramp *t);
 /* Its two areas, to keep when the rest goes. */
 #define NEW_EXEC_TRAMP_AREAS 2
 void new_exec_tramp_areas(const struct new_exec_tramp *t, struct new_exec_keep out[NEW_EXEC_TRAMP_AREAS]);
-/* Unmap everything but keep[] (sorted here) and the vDSO, set /proc/self
+/* The most areas new_exec_tramp_jump() keeps for the new image. */
+#define NEW_EXEC_KEEP_MAX 64
+/* Unmap everything but keep[] (at most NEW_EXEC_KEEP_MAX) and the vDSO, set /proc/self
  * (exe_fd included, which must not be close-on-exec: it is closed there),
  * jump to entry with sp. No allocation. */
-_Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, struct new_exec_keep *keep, size_t nkeep,
+_Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, const struct new_exec_keep *keep, size_t nkeep,
 				   uintptr_t entry, uintptr_t sp);
 
 /* 0 when this process may name a new /proc/self/exe (CAP_SYS_ADMIN or

@@ -153,6 +153,8 @@ static void auxv_from_getauxval(struct auxv *v)
 
 struct strings {
 	uintptr_t random, platform, base_platform, execfn;
+	/* Asked once per stack: auxv_fill() runs twice. */
+	uint64_t uid, euid, gid, egid;
 };
 
 /* Replace the per-image values; AT_EXECFD goes where the kernel puts it,
@@ -175,10 +177,10 @@ static void auxv_fill(struct auxv *out, const struct auxv *in, const struct bprm
 		case AT_PHNUM: val = info->phnum; break;
 		case AT_BASE: val = info->base; break;
 		case AT_ENTRY: val = info->entry; break;
-		case AT_UID: val = getuid(); break;
-		case AT_EUID: val = geteuid(); break;
-		case AT_GID: val = getgid(); break;
-		case AT_EGID: val = getegid(); break;
+		case AT_UID: val = s->uid; break;
+		case AT_EUID: val = s->euid; break;
+		case AT_GID: val = s->gid; break;
+		case AT_EGID: val = s->egid; break;
 		/* uexec never raises privileges, so nothing to be secure about. */
 		case AT_SECURE: val = 0; break;
 		case AT_RANDOM: val = s->random; break;
@@ -229,14 +231,11 @@ static int fill_random(struct bprm *b, void *buf, size_t n)
 	return bprm_fail(b, -EIO, "no random bytes for AT_RANDOM: getrandom() and /dev/urandom both failed");
 }
 
-static size_t stack_size(void)
+static size_t stack_size(const struct bprm *b)
 {
-	struct rlimit rl;
-	size_t size = 8UL * 1024 * 1024;
+	size_t size = b->rlim_stack == RLIM_INFINITY ? STACK_UNLIMITED :
+		      b->rlim_stack > STACK_MAX ? STACK_MAX : (size_t)b->rlim_stack;
 
-	if (getrlimit(RLIMIT_STACK, &rl) == 0)
-		size = rl.rlim_cur == RLIM_INFINITY ? STACK_UNLIMITED :
-		       rl.rlim_cur > STACK_MAX ? STACK_MAX : (size_t)rl.rlim_cur;
 	if (size < STACK_MIN)
 		size = STACK_MIN;
 	return (size + STACK_PAGE - 1) & ~(STACK_PAGE - 1);
@@ -267,9 +266,12 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 	struct auxv kernel = { .n = 0 }, out = { .n = 0 };
 	const size_t argc = b->argv.n, envc = b->envp.n;
 	size_t argbytes = 0, platbytes = 0, words, need, size;
-	unsigned char rnd[16];
-	uint16_t gap;
-	struct strings s = { 0 };
+	/* AT_RANDOM's 16 bytes, then the stack's random gap: one getrandom. */
+	struct {
+		unsigned char at_random[16];
+		uint16_t gap;
+	} rnd;
+	struct strings s = { .uid = getuid(), .euid = geteuid(), .gid = getgid(), .egid = getegid() };
 	uintptr_t p, sp, str;
 	uint64_t *w;
 	char *base, *dst;
@@ -300,11 +302,11 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 	    __builtin_add_overflow(need, platbytes, &need) ||
 	    __builtin_add_overflow(need, STACK_RANDOM_GAP + 64 + STACK_HEADROOM, &need))
 		return bprm_fail(b, -E2BIG, "the arguments do not fit in a stack");
-	size = stack_size();
+	size = stack_size(b);
 	if (need > size)
 		size = (need + STACK_PAGE - 1) & ~(STACK_PAGE - 1);
 
-	if (fill_random(b, rnd, sizeof(rnd)) || fill_random(b, &gap, sizeof(gap)))
+	if (fill_random(b, &rnd, sizeof(rnd)))
 		return -EIO;
 	/* One extra page at the bottom stays PROT_NONE: an overflow faults
 	 * instead of running into whatever lies below. MAP_GROWSDOWN is not
@@ -332,7 +334,7 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 	strcpy(dst, b->filename);
 
 	/* create_elf_tables(): arch_align_stack(), platform strings, random. */
-	p = (str - gap % STACK_RANDOM_GAP) & ~(uintptr_t)15;
+	p = (str - rnd.gap % STACK_RANDOM_GAP) & ~(uintptr_t)15;
 	p -= strlen(platform) + 1;
 	s.platform = p;
 	strcpy((char *)p, platform);
@@ -341,9 +343,9 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 		s.base_platform = p;
 		strcpy((char *)p, base_platform);
 	}
-	p -= sizeof(rnd);
+	p -= sizeof(rnd.at_random);
 	s.random = p;
-	memcpy((void *)p, rnd, sizeof(rnd));
+	memcpy((void *)p, rnd.at_random, sizeof(rnd.at_random));
 
 	out.n = 0;
 	auxv_fill(&out, &kernel, b, info, &s);

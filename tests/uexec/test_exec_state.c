@@ -10,7 +10,10 @@
  *   - SIGUSR1 caught (must become SIG_DFL), SIGUSR2 and SIGPIPE ignored (must
  *     stay ignored), SIGTERM and SIGHUP blocked (the mask is kept);
  *   - an alternate signal stack (must be gone);
- *   - fd 5 without FD_CLOEXEC (kept), fd 6 with FD_CLOEXEC (closed);
+ *   - fd 5 without FD_CLOEXEC (kept), fd 6 with FD_CLOEXEC (closed), and
+ *     the same pair at 299/300 and 700/701: uexec finds open descriptors
+ *     with one poll() per 256 slots of the table, so pairs straddle a
+ *     block boundary and sit in a later block of a 1024-slot table;
  *   - argv {PROG, "one", "two"}, envp {"EXEC_STATE_A=1", "EXEC_STATE_B=two"}.
  * Each case compares one aspect; a difference is printed line by line. */
 #include <setjmp.h>
@@ -65,6 +68,10 @@ static void setup_state(void *ctx)
 	dup2(fd, 6);
 	fcntl(5, F_SETFD, 0);
 	fcntl(6, F_SETFD, FD_CLOEXEC);
+	dup2(fd, 299);
+	dup3(fd, 300, O_CLOEXEC);
+	dup2(fd, 700);
+	dup3(fd, 701, O_CLOEXEC);
 	if (fd != 5 && fd != 6)
 		close(fd);
 }
