@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uexec/uexec.h>
@@ -93,7 +94,7 @@ struct kmalloc_hdr {
 	size_t cls;
 };
 
-void *kzalloc(size_t size)
+static void *kmalloc_class(size_t size, bool zero)
 {
 	struct kmalloc_hdr *h;
 	size_t cls = 0;
@@ -104,7 +105,7 @@ void *kzalloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	h = calloc(1, sizeof(*h) + size);
+	h = zero ? calloc(1, sizeof(*h) + size) : malloc(sizeof(*h) + size);
 	if (!h) {
 		errno = ENOMEM;
 		return NULL;
@@ -113,6 +114,16 @@ void *kzalloc(size_t size)
 	h->cls = cls;
 	account_alloc(&kmalloc_caches[cls], size);
 	return h + 1;
+}
+
+void *kzalloc(size_t size)
+{
+	return kmalloc_class(size, true);
+}
+
+void *kmalloc(size_t size)
+{
+	return kmalloc_class(size, false);
 }
 
 void kfree(void *p)

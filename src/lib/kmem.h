@@ -31,6 +31,9 @@ void kmem_cache_free(struct kmem_cache *c, void *obj);
 /* Size-classed allocations ("kmalloc-8" ... "kmalloc-8k", "kmalloc-large"),
  * zeroed. kfree(NULL) is a no-op, like the kernel's. */
 void *kzalloc(size_t size);
+/* The same, not zeroed: for a large object most of which is written before
+ * it is read, where zeroing would touch (in a forked child: copy) pages. */
+void *kmalloc(size_t size);
 void kfree(void *p);
 char *kstrdup(const char *s);
 char *kstrndup(const char *s, size_t n);

@@ -23,11 +23,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* A plain copy, not snprintf(): in a child forked to exec, every libc
+ * function touched for the first time is a page fault of its own, and
+ * printf's machinery spans several. */
 void new_exec_comm_from(char *comm, size_t size, const char *filename)
 {
 	const char *base = strrchr(filename, '/');
+	size_t n = 0;
 
-	snprintf(comm, size, "%s", base ? base + 1 : filename);
+	if (!size)
+		return;
+	for (base = base ? base + 1 : filename; base[n] && n < size - 1; n++)
+		comm[n] = base[n];
+	comm[n] = '\0';
 }
 
 /* Raw getdents64 into a stack buffer: after the point of no return
@@ -122,12 +130,31 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
-/* The value after "\nNAME:" in a NUL-terminated /proc/self/status. */
-static const char *status_field(const char *status, const char *field)
+/* The number after "\nNAME:\t" in a NUL-terminated /proc/self/status, in
+ * base 10 or 16; false when the field is missing. Parsed here rather than
+ * with strstr() and strtoull(): see new_exec_comm_from(). */
+static bool status_field(const char *status, const char *field, unsigned base, uint64_t *out)
 {
-	const char *p = strstr(status, field);
+	const size_t flen = strlen(field);
+	uint64_t v = 0;
+	const char *p;
 
-	return p ? p + strlen(field) : NULL;
+	for (p = status; *p; p++)
+		if (p[0] == '\n' && !strncmp(p + 1, field, flen))
+			break;
+	if (!*p)
+		return false;
+	for (p += 1 + flen; *p == ' ' || *p == '\t'; p++)
+		;
+	for (;; p++) {
+		unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0') :
+			     *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10) : 99;
+		if (d >= base)
+			break;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
 }
 
 /* One read of /proc/self/status, into a stack buffer (nothing may allocate
@@ -136,7 +163,7 @@ static const char *status_field(const char *status, const char *field)
 void new_exec_self_read(struct new_exec_self *self)
 {
 	char buf[4096];
-	const char *p;
+	uint64_t v;
 	ssize_t n;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
@@ -148,14 +175,12 @@ void new_exec_self_read(struct new_exec_self *self)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	if ((p = status_field(buf, "\nThreads:")))
-		self->threads = strtol(p, NULL, 10);
-	if ((p = status_field(buf, "\nFDSize:")))
-		self->fd_size = strtol(p, NULL, 10);
-	if ((p = status_field(buf, "\nSigCgt:"))) {
-		self->sig_caught = strtoull(p, NULL, 16);
-		self->sig_known = true;
-	}
+	/* Both bounded by the kernel (threads-max, NR_OPEN): they fit a long. */
+	if (status_field(buf, "Threads:", 10, &v) && v <= INT32_MAX)
+		self->threads = (long)v;
+	if (status_field(buf, "FDSize:", 10, &v) && v <= INT32_MAX)
+		self->fd_size = (long)v;
+	self->sig_known = status_field(buf, "SigCgt:", 16, &self->sig_caught);
 }
 
 static void flush_signal_handlers(const struct new_exec_self *self)
