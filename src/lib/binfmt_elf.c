@@ -78,7 +78,15 @@ static int read_phdrs(struct bprm *b, struct elf_obj *o)
 	o->ph = kzalloc(o->lay.phsize);
 	if (!o->ph)
 		return bprm_fail(b, -ENOMEM, "no memory for %s's program headers", o->path);
-	r = sys_pread_full(o->fd, o->ph, o->lay.phsize, (off_t)o->lay.phoff);
+	/* A small program's headers are already in the first bytes read
+	 * (bprm.buf): no second read for them. */
+	if (o->role == ELF_ROLE_PROGRAM && o->fd == b->fd && o->lay.phoff <= b->buf_len &&
+	    o->lay.phsize <= b->buf_len - o->lay.phoff) {
+		memcpy(o->ph, b->buf + o->lay.phoff, o->lay.phsize);
+		r = (ssize_t)o->lay.phsize;
+	} else {
+		r = sys_pread_full(o->fd, o->ph, o->lay.phsize, (off_t)o->lay.phoff);
+	}
 	if (r < 0 || (size_t)r != o->lay.phsize)
 		return bprm_fail(b, bad, "%s: cannot read its %u program headers at offset 0x%llx%s",
 				 o->path, o->lay.phnum, (unsigned long long)o->lay.phoff,

@@ -271,11 +271,21 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 		unsigned char at_random[16];
 		uint16_t gap;
 	} rnd;
-	struct strings s = { .uid = getuid(), .euid = geteuid(), .gid = getgid(), .egid = getegid() };
+	struct strings s = { 0 };
 	uintptr_t p, sp, str;
 	uint64_t *w;
 	char *base, *dst;
 
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+
+	/* Two calls for the four ids: they cannot fail. */
+	getresuid(&ruid, &euid, &suid);
+	getresgid(&rgid, &egid, &sgid);
+	s.uid = ruid;
+	s.euid = euid;
+	s.gid = rgid;
+	s.egid = egid;
 	if (!platform)
 		platform = "x86_64";
 	for (size_t i = 0; i < argc; i++)
