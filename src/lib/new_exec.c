@@ -151,7 +151,8 @@ static bool status_field(const char *status, const char *field, unsigned base, u
 			     *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10) : 99;
 		if (d >= base)
 			break;
-		v = v * base + d;
+		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
+			return false;
 	}
 	*out = v;
 	return true;
