@@ -31,6 +31,14 @@ _uexec()
 	--argv0 | --env | -e | --fd | -n | --iterations)
 		return 0
 		;;
+	-j | --jobs)
+		# check's threads (one per CPU is the default); for run, a
+		# program's own -j.
+		if [ "$cmd" = check ]; then
+			COMPREPLY=($(compgen -W "1 2 4 8 $(nproc 2>/dev/null)" -- "$cur"))
+			return 0
+		fi
+		;;
 	esac
 
 	# Once the program (the first word that is neither an option nor an
@@ -51,7 +59,7 @@ _uexec()
 	explain) opts="$exec_opts --json --fd" ;;
 	slabinfo) opts="$exec_opts --json" ;;
 	leakcheck) opts="-n --iterations $exec_opts" ;;
-	check) opts="-r --recursive --json --help" ;;
+	check) opts="-r --recursive --json -j --jobs --help" ;;
 	binfmt)
 		if [ "$nonopt" -eq 0 ]; then
 			if [[ $cur == -* ]]; then
