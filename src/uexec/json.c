@@ -89,3 +89,9 @@ void json_hex(struct json *j, const char *key, uint64_t value)
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)value);
 	put_str(j->f, buf);
 }
+
+void json_raw_element(struct json *j, const char *text, size_t len)
+{
+	prefix(j, NULL);
+	fwrite(text, 1, len, j->f);
+}

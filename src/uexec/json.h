@@ -22,5 +22,9 @@ void json_uint(struct json *j, const char *key, unsigned long long value);
 void json_bool(struct json *j, const char *key, bool value);
 /* Addresses as "0x..." strings: JSON numbers lose precision past 2^53. */
 void json_hex(struct json *j, const char *key, uint64_t value);
+/* One element of the array being written, rendered already (len bytes of
+ * text, copied as is: say, written by another thread into its own buffer);
+ * this writer adds only the comma before it. */
+void json_raw_element(struct json *j, const char *text, size_t len);
 
 #endif
