@@ -311,7 +311,7 @@ static void analyze_counters(struct ll_run *run)
 	}
 	if (c->c[LLC_MAP_FULL]) {
 		run->uncertain = true;
-		warn(run, "%llu allocations were not recorded: the allocs map (%llu entries) "
+		warn(run, "%llu allocations were not recorded: the allocation table (%llu records) "
 		     "was full, a leak could be hidden; raise --max-outstanding",
 		     (unsigned long long)c->c[LLC_MAP_FULL], (unsigned long long)c->capacity);
 	}

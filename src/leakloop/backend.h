@@ -39,9 +39,13 @@ struct ll_record {
 struct ll_counters {
 	uint64_t c[LLC_NR];
 	uint64_t missed_alloc_events;
-	uint64_t missed_free_events;	/* not recovered by the backup programs */
-	uint64_t primary_free_misses;	/* raw kernel counts, for the record */
+	/* BPF: events both copies of a free program skipped (exact unless
+	 * free_evictions), plus deletes the kernel refused. */
+	uint64_t missed_free_events;
+	uint64_t primary_free_misses;	/* raw kernel counts per copy, for the record */
 	uint64_t backup_free_misses;
+	uint64_t primary_free_misses_seen;	/* BPF: first-copy misses the second copy ran for */
+	uint64_t free_evictions;	/* BPF: identity entries evicted, counted as lost */
 	uint64_t outstanding;	/* records in the map at the last scan */
 	uint64_t capacity;	/* map size */
 };

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "leakloop.skel.h"
@@ -34,6 +35,9 @@ struct ll_backend {
 	struct cache_name *names;	/* sorted by ptr */
 	size_t nnames, names_cap;
 	uint64_t last_outstanding;
+	uint32_t nslots;		/* the allocation table (leakloop.bpf.c) */
+	const struct ll_slot *slots;	/* mapped at the first scan */
+	size_t slots_len;
 };
 
 static bool verbose;
@@ -146,6 +150,18 @@ static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out
 	b->skel->rodata->scope_cgroup = cfg->cgroup_id;
 	b->skel->rodata->scope_cgroup_level = cfg->cgroup_level;
 	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_outstanding);
+	/* The slot table in front of the hash map: half as many slots as
+	 * the map's power-of-two bucket count (64 B each, 8 MiB for the
+	 * default), so that few slots are taken and few records overflow. */
+	{
+		uint32_t bits = 12;
+
+		while (bits < 20 && (1ULL << (bits + 1)) < cfg->max_outstanding)
+			bits++;
+		b->nslots = 1U << bits;
+		b->skel->rodata->slot_bits = bits;
+		bpf_map__set_max_entries(b->skel->maps.slots, b->nslots);
+	}
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
 	/* percpu tracepoints are optional: older or trimmed kernels lack them. */
 	if (!btf_has_typedef(btf, "btf_trace_percpu_alloc_percpu") ||
@@ -225,11 +241,25 @@ static int bpf_add_suspect(struct ll_backend *b, uint64_t site)
 	return 0;
 }
 
+static void unmap_view(struct bpf_map *map)
+{
+	size_t size = 0;
+	const void *p = bpf_map__initial_value(map, &size);
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (p && size && page > 0)
+		munmap((void *)p, (size + (size_t)page - 1) / (size_t)page * (size_t)page);
+}
+
 static void bpf_after_fork_child(struct ll_backend *b)
 {
 	/* The spawner is forked before attach, so it holds no link; its map
-	 * and program fds are O_CLOEXEC and never reach the workload. */
-	(void)b;
+	 * and program fds are O_CLOEXEC and never reach the workload. Of the
+	 * skeleton's views of the global data it needs only .bss (the
+	 * iteration number): every mapping it keeps is copied by each fork
+	 * and torn down by each exec, under the tracepoints. */
+	unmap_view(b->skel->maps.rodata);
+	unmap_view(b->skel->maps.data);
 }
 
 static const char *cache_name(struct ll_backend *b, uint64_t ptr)
@@ -307,13 +337,12 @@ static void to_record(struct ll_backend *b, const struct ll_alloc *a, struct ll_
 
 #define BATCH 4096
 
-static int scan_slow(struct ll_backend *b, int fd, ll_record_cb cb, void *arg)
+static int scan_slow(struct ll_backend *b, int fd, ll_record_cb cb, void *arg, uint64_t n)
 {
 	uint64_t key, next;
 	uint64_t *prev = NULL;
 	struct ll_alloc a;
 	struct ll_record r;
-	uint64_t n = 0;
 	int ret;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -328,6 +357,48 @@ static int scan_slow(struct ll_backend *b, int fd, ll_record_cb cb, void *arg)
 			return ret;
 	}
 	b->last_outstanding = n;
+	return 0;
+}
+
+/*
+ * The slot table, read in place. It is mapped at the first scan, not at
+ * load: the loop's spawner is forked in between, and every mapping it
+ * inherits is copied by each of its forks. A slot can change under the
+ * reader: its address is read before and after the record, and a slot that
+ * changed or is being written is left out, as a record freed during a hash
+ * map scan is.
+ */
+static int scan_slots(struct ll_backend *b, ll_record_cb cb, void *arg, uint64_t *n)
+{
+	struct ll_record r;
+	int ret;
+
+	if (!b->slots) {
+		size_t len = (size_t)b->nslots * sizeof(struct ll_slot);
+		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED,
+			       bpf_map__fd(b->skel->maps.slots), 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		b->slots = p;
+		b->slots_len = len;
+	}
+	for (uint32_t i = 0; i < b->nslots; i++) {
+		const struct ll_slot *sl = &b->slots[i];
+		uint64_t addr = __atomic_load_n(&sl->addr, __ATOMIC_ACQUIRE);
+		struct ll_alloc a;
+
+		if (addr <= LL_SLOT_BUSY)
+			continue;
+		memcpy(&a, &sl->a, sizeof(a));
+		if (__atomic_load_n(&sl->addr, __ATOMIC_ACQUIRE) != addr)
+			continue;
+		(*n)++;
+		to_record(b, &a, &r);
+		ret = cb(&r, arg);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -348,6 +419,9 @@ static int bpf_scan(struct ll_backend *b, ll_record_cb cb, void *arg)
 		ret = -ENOMEM;
 		goto out;
 	}
+	ret = scan_slots(b, cb, arg, &n);
+	if (ret)
+		goto out;
 	for (;;) {
 		uint32_t count = BATCH;
 		int err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
@@ -356,7 +430,7 @@ static int bpf_scan(struct ll_backend *b, ll_record_cb cb, void *arg)
 		if (err && err != -ENOENT) {
 			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP)) {
 				/* Kernel without batch ops: one key at a time. */
-				ret = scan_slow(b, fd, cb, arg);
+				ret = scan_slow(b, fd, cb, arg, n);
 				goto out;
 			}
 			ret = err;
@@ -430,19 +504,42 @@ static int bpf_counters(struct ll_backend *b, struct ll_counters *out)
 	out->missed_alloc_events = prog_misses(s->progs.on_kmalloc) +
 		prog_misses(s->progs.on_kmem_cache_alloc) +
 		prog_misses(s->progs.on_page_alloc) + prog_misses(s->progs.on_percpu_alloc);
-	out->primary_free_misses = prog_misses(s->progs.on_kfree) +
-		prog_misses(s->progs.on_kmem_cache_free) +
-		prog_misses(s->progs.on_page_free) + prog_misses(s->progs.on_percpu_free);
-	/* A backup skipped while the primary was not running lost nothing:
-	 * the primary handled that event. A loss shows as a primary miss not
-	 * matched by a backup run. */
-	out->backup_free_misses = prog_misses(s->progs.on_kfree_b) +
-		prog_misses(s->progs.on_kmem_cache_free_b) +
-		prog_misses(s->progs.on_page_free_b) + prog_misses(s->progs.on_percpu_free_b);
-	out->missed_free_events = out->primary_free_misses > out->c[LLC_BACKUP_FREES] ?
-		out->primary_free_misses - out->c[LLC_BACKUP_FREES] : 0;
+	/* Frees have two copies per tracepoint (leakloop.bpf.c). The second
+	 * copy counts the first copy's misses it ran for (seen_misses); the
+	 * other misses of the first copy were missed by both: lost. Read
+	 * before the kernel's counts, since a miss is counted before the
+	 * second copy sees it. Entries evicted from the identity table may
+	 * have turned into seen misses that were none: counted as lost. */
+	struct bpf_program *copies[LL_FREE_TPS][2] = {
+		{ s->progs.on_kfree, s->progs.on_kfree_b },
+		{ s->progs.on_kmem_cache_free, s->progs.on_kmem_cache_free_b },
+		{ s->progs.on_page_free, s->progs.on_page_free_b },
+		{ s->progs.on_percpu_free, s->progs.on_percpu_free_b },
+	};
+	struct ll_free_state *st = calloc((size_t)b->ncpus, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	out->missed_free_events = out->c[LLC_FREE_ERR];
+	for (uint32_t tp = 0; tp < LL_FREE_TPS; tp++) {
+		uint64_t seen = 0, evicted = 0, m;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(s->maps.free_state), &tp, st))
+			memset(st, 0, (size_t)b->ncpus * sizeof(*st));
+		for (int c = 0; c < b->ncpus; c++) {
+			seen += st[c].seen_misses;
+			evicted += st[c].evictions;
+		}
+		m = prog_misses(copies[tp][0]);
+		out->primary_free_misses += m;
+		out->backup_free_misses += prog_misses(copies[tp][1]);
+		out->primary_free_misses_seen += seen;
+		out->free_evictions += evicted;
+		out->missed_free_events += (m > seen ? m - seen : 0) + evicted;
+	}
+	free(st);
 	out->outstanding = b->last_outstanding;
-	out->capacity = bpf_map__max_entries(s->maps.allocs);
+	out->capacity = bpf_map__max_entries(s->maps.allocs) + b->nslots;
 	return 0;
 }
 
@@ -461,6 +558,8 @@ static void bpf_close(struct ll_backend *b)
 {
 	if (!b)
 		return;
+	if (b->slots)
+		munmap((void *)b->slots, b->slots_len);
 	leakloop_bpf__destroy(b->skel);
 	free(b->names);
 	free(b);

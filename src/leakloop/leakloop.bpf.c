@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include "leakloop_abi.h"
 
+#define ENOENT 2
 #define EEXIST 17
 
 char LICENSE[] SEC("license") = "GPL";
@@ -33,6 +34,29 @@ __u32 iteration = 0;
  * 20-30 frames costs microseconds). LL_STACKS_SUSPECTS: only allocations
  * from call sites user space has put in `suspects`. */
 __u32 stack_mode = LL_STACKS_ALL;
+
+/*
+ * Outstanding allocations. A BPF hash map costs 250-300 ns an insert here
+ * (bucket lock, a freelist element, two or three cache misses), and an exec
+ * makes some 300 allocations: the hot path is a table instead, one 64-byte
+ * slot per hash of the address, claimed with a compare-and-swap and freed
+ * by one. Slab objects are handed out again LIFO, so a few hot slots serve
+ * most allocations. A record whose slot is taken goes to the hash map, and
+ * the slot counts it in `overflow`: a free whose address is not in its slot
+ * and whose slot has no overflow was never recorded, and needs no hash
+ * lookup at all. A record stays where it was put until its free, so a scan
+ * reads both and finds each once. Needs BPF atomics (kernel 5.12), like
+ * the recursion_misses count the lost events come from.
+ */
+const volatile __u32 slot_bits = 17;	/* log2 of the slots array, set before load */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* page-aligned: a slot is a cache line */
+	__uint(max_entries, 1 << 17);	/* resized with slot_bits */
+	__type(key, __u32);
+	__type(value, struct ll_slot);
+} slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -158,14 +182,77 @@ static __always_inline bool want_stack(__u64 site)
 	return bpf_map_lookup_elem(&suspects, &site) != NULL;
 }
 
-static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
-				     __u64 cache, __u32 gfp, __u32 kind, __u64 site)
+/*
+ * A pointer as a plain number, to hash: the verifier allows no arithmetic on
+ * a BTF pointer (a struct page * argument), but what a program stores in a
+ * map and loads back is a number (storing pointers needs CAP_PERFMON, which
+ * leakloop has). The per-CPU slot is shared with programs nesting on this
+ * CPU, so the old value is put back: one that lands between the store and
+ * the load has restored ours before we resume, as interrupts unwind in
+ * order.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} scratch SEC(".maps");
+
+static __always_inline __u64 plain_in(volatile __u64 *slot, void *p)
+{
+	__u64 old = *slot, v;
+
+	*(void *volatile *)slot = p;
+	v = *slot;
+	*slot = old;
+	return v;
+}
+
+static __always_inline __u64 plain(void *p)
+{
+	__u32 zero = 0;
+	__u64 *slot = bpf_map_lookup_elem(&scratch, &zero);
+
+	return slot ? plain_in(slot, p) : 0;
+}
+
+static __always_inline struct ll_slot *slot_of(__u64 addr)
+{
+	__u32 i = (addr * 0x9E3779B97F4A7C15ULL) >> (64 - slot_bits);
+
+	return bpf_map_lookup_elem(&slots, &i);
+}
+
+/* The record first, then the address that makes it visible (scans and
+ * frees on other CPUs read the address first; x86 keeps stores in order). */
+static __always_inline void publish(struct ll_slot *s, __u64 addr)
+{
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&s->addr = addr;
+}
+
+/* An allocation landed on a still-recorded address: its free was missed,
+ * and the old owner's cache is marked as having untraced frees. */
+static __always_inline void note_reuse(__u32 kind, __u64 cache, __u64 size)
+{
+	__u64 rk = ll_reuse_key(kind, cache, size), one = 1;
+	__u64 *n = bpf_map_lookup_elem(&reused, &rk);
+
+	count(LLC_REUSED);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&reused, &rk, &one, BPF_NOEXIST);
+}
+
+/* Record an allocation of a task in scope (the caller checked). */
+static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size,
+					 __u64 cache, __u32 gfp, __u32 kind, __u64 site)
 {
 	struct ll_alloc a = {};
+	struct ll_slot *s;
 	long sid, err;
 
-	if (!in_scope())
-		return;
 	if (!addr) {
 		/* A failed allocation owns nothing: counting it would invent
 		 * a leak out of an -ENOMEM path. */
@@ -188,6 +275,37 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
 	} else {
 		a.stack_id = LL_NO_STACK;
 	}
+	s = slot_of(addr);
+	if (s) {
+		__u64 cur = *(volatile __u64 *)&s->addr;
+
+		if (cur == addr) {
+			/* Still recorded: its free was missed (see below). The
+			 * slot is this address's alone, plain stores do. */
+			s->addr = LL_SLOT_BUSY;
+			note_reuse(s->a.kind, s->a.cache, s->a.size);
+			s->a = a;
+			publish(s, addr);
+			count(LLC_ALLOCS);
+			return;
+		}
+		/* A free slot, unless this address is still recorded in the
+		 * hash map (a missed free): only when the slot has records
+		 * there can it be, and the hash map path then handles it.
+		 * Nothing else records this address meanwhile: it is not
+		 * handed out before this tracepoint returns. */
+		if (!cur && !(*(volatile __u32 *)&s->overflow &&
+			      bpf_map_lookup_elem(&allocs, &addr)) &&
+		    __sync_val_compare_and_swap(&s->addr, 0, LL_SLOT_BUSY) == 0) {
+			s->a = a;
+			publish(s, addr);
+			count(LLC_ALLOCS);
+			return;
+		}
+		/* Counted before the insert, so that no free of it can see
+		 * overflow 0 while it is in the hash map. */
+		__sync_fetch_and_add(&s->overflow, 1);
+	}
 	err = bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* The address was handed out again, so its free was missed
@@ -195,17 +313,15 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
 		 * old owner's cache is marked as having untraced frees. */
 		struct ll_alloc *old = bpf_map_lookup_elem(&allocs, &addr);
 
-		count(LLC_REUSED);
-		if (old) {
-			__u64 rk = ll_reuse_key(old->kind, old->cache, old->size), one = 1;
-			__u64 *n = bpf_map_lookup_elem(&reused, &rk);
-
-			if (n)
-				__sync_fetch_and_add(n, 1);
-			else
-				bpf_map_update_elem(&reused, &rk, &one, BPF_NOEXIST);
-		}
+		if (old)
+			note_reuse(old->kind, old->cache, old->size);
+		else
+			count(LLC_REUSED);
 		err = bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY);
+		if (s)
+			__sync_fetch_and_sub(&s->overflow, 1);	/* replaced, not added */
+	} else if (err && s) {
+		__sync_fetch_and_sub(&s->overflow, 1);
 	}
 	if (err)
 		count(LLC_MAP_FULL);
@@ -213,68 +329,220 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
 		count(LLC_ALLOCS);
 }
 
+static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
+				     __u64 cache, __u32 gfp, __u32 kind, __u64 site)
+{
+	if (in_scope())
+		record_alloc(ctx, addr, size, cache, gfp, kind, site);
+}
+
+/*
+ * Caches already named in `caches`, in a small direct-mapped table: a few
+ * hundred caches serve the hundreds of thousands of allocations per second
+ * of an exec loop, and the table turns a hash-map lookup per allocation into
+ * one load. It is indexed by call site, not by the cache pointer: the
+ * verifier allows no shifts on a BTF pointer, and a site nearly always
+ * allocates from one cache (if it does not, it only misses more often).
+ * Slots are written racily from both CPUs; a lost or stale slot only costs
+ * the lookup again.
+ */
+__u64 named[256] = {};
+
+static __always_inline void name_cache(struct kmem_cache *s, __u64 site)
+{
+	__u64 key = (__u64)s;
+	__u32 i = (site ^ (site >> 8)) & 255;
+
+	if (named[i] == key)
+		return;
+	if (!bpf_map_lookup_elem(&caches, &key)) {
+		char name[32] = {};
+
+		bpf_probe_read_kernel_str(name, sizeof(name), s->name);
+		if (bpf_map_update_elem(&caches, &key, name, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&caches, &key))
+			return;	/* caches map full: try again next time */
+	}
+	named[i] = key;
+}
+
 /*
  * Lost frees. The kernel skips a tracing program that is already running on
- * the CPU: a kfree in a softirq that interrupts on_kfree is not seen, and
- * its object looks leaked forever. So every free tracepoint has a second,
- * "backup" program attached after the first. Normally the primary handles
- * the event and the backup sees the primary's nesting count at 0 and does
- * nothing; when the primary was interrupted (count > 0, and the kernel just
- * skipped it), the backup handles the event. The count is per tracepoint:
- * an interrupted on_kfree says nothing about a kmem_cache_free event.
+ * the CPU (__bpf_trace_run: prog->active is raised before the program's
+ * first instruction, and a nested hit of the same program only adds to its
+ * recursion_misses). A kfree in a softirq or hardirq landing while the free
+ * program runs would go unseen, and its object would look leaked forever.
+ *
+ * So every free tracepoint has two copies of the program, attached in this
+ * order (tracepoint probes of equal priority run in attach order; libbpf
+ * attaches in object order). Each copy has its own `active` count: when an
+ * interrupt finds the first copy running and skips it, the second copy
+ * still runs, and the other way round. Both try to delete the address: the
+ * first one straight away, the second after a look that finds nothing when
+ * the first one ran (at the slot the first one has just touched, so this
+ * is cheap). This is sound because the free tracepoints fire before the
+ * object is released (slub kfree and kmem_cache_free, free_pages_prepare)
+ * or under the lock that keeps its area from being handed out (percpu:
+ * pcpu_lock, interrupts off): the address cannot be recorded again between
+ * the two copies of one event. An event is lost only when both copies are
+ * already running on the CPU below it (an interrupt nested two deep).
+ *
+ * Counting the losses: a lost event is one the first copy missed and the
+ * second one did not see. The second copy tells a miss of the first one
+ * from its own event's identity, the context pointer: both copies get the
+ * same `args` array of bpf_trace_runN(), on the stack of the tracepoint's
+ * probe loop, which calls them one after the other from the same frame; an
+ * event nested in between runs deeper or on an interrupt stack, so two
+ * pending events never share it. The first copy records (context, address)
+ * in a small per-CPU table of its tracepoint; the second copy finds and
+ * clears the entry, or counts a seen miss. So the first copy's
+ * recursion_misses minus seen_misses are the events both copies missed.
+ * Both errors go the safe way: an entry left behind by a skipped second
+ * copy can only hide a seen miss (more losses counted; unless the record is
+ * still there, which shows the first copy did not run), and an entry that
+ * had to be overwritten while it might still be pending is counted as a
+ * loss itself (`evictions`).
+ *
+ * Statistics: the first copy counts matched and unknown frees; the second
+ * counts only the frees it recovered (LLC_BACKUP_FREES, also in LLC_FREES).
  */
-enum { NEST_KFREE, NEST_CACHE_FREE, NEST_PAGE_FREE, NEST_PERCPU_FREE, NEST_NR };
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NEST_NR);
+	__uint(max_entries, LL_FREE_TPS);
 	__type(key, __u32);
-	__type(value, __u32);
-} nest SEC(".maps");
+	__type(value, struct ll_free_state);
+} free_state SEC(".maps");
 
-static __always_inline void on_free(__u64 addr);
-
-static __always_inline void primary_free(__u32 tp, __u64 addr)
+/* The context pointer as a number (see plain()), through this state's own
+ * scratch word: one map lookup less on every free. */
+static __always_inline __u64 as_number(struct ll_free_state *st, void *p)
 {
-	__u32 *n = bpf_map_lookup_elem(&nest, &tp);
-
-	if (n)
-		(*n)++;
-	on_free(addr);
-	if (n)
-		(*n)--;
+	return plain_in(&st->scratch, p);
 }
 
-/*
- * Not airtight: the kernel marks the primary active a few instructions
- * before its body raises the nesting count, so an interrupt landing in that
- * window is skipped by the primary and ignored by the backup. Those are the
- * "lost free events" of the report (primary misses the backup did not
- * recover), typically a tenth of the misses.
- */
-static __always_inline void backup_free(__u32 tp, __u64 addr)
-{
-	__u32 *n = bpf_map_lookup_elem(&nest, &tp);
+/* Runs of the first copy after which an entry left by a skipped second
+ * copy is certainly over (see first_free). */
+#define LL_FREE_STALE (1ULL << 20)
 
-	if (!n || *n == 0)
-		return;		/* the primary ran for this event */
-	count(LLC_BACKUP_FREES);
-	on_free(addr);
+static __always_inline struct ll_free_event *free_set(struct ll_free_state *st, __u64 id)
+{
+	return st->done[((id >> 3) ^ (id >> 8) ^ (id >> 13)) & (LL_FREE_SETS - 1)];
 }
 
-static __always_inline void on_free(__u64 addr)
+/* Forget a recorded allocation: 0, -ENOENT when it was not recorded, or
+ * the hash map's error (counted: a lost free). */
+static __always_inline long delete_alloc(__u64 addr)
 {
-	if (!addr)
-		return;
 	/* Frees are matched whoever performs them: RCU callbacks, kworkers
 	 * and the reaping parent free what the workload allocated. */
-	/* Most frees are of objects we never recorded (other tasks, older
-	 * allocations): a lock-free lookup first spares them the bucket lock
-	 * a delete takes. */
-	if (!bpf_map_lookup_elem(&allocs, &addr) || bpf_map_delete_elem(&allocs, &addr))
-		count(LLC_UNKNOWN_FREE);
-	else
+	struct ll_slot *s = slot_of(addr);
+	long err;
+
+	if (s) {
+		if (*(volatile __u64 *)&s->addr == addr &&
+		    __sync_val_compare_and_swap(&s->addr, addr, 0) == addr)
+			return 0;
+		if (!*(volatile __u32 *)&s->overflow)
+			return -ENOENT;
+	}
+	err = bpf_map_delete_elem(&allocs, &addr);
+	if (!err && s)
+		__sync_fetch_and_sub(&s->overflow, 1);
+	else if (err && err != -ENOENT)
+		count(LLC_FREE_ERR);	/* bucket lock refused: a lost free */
+	return err;
+}
+
+/* Whether the allocation is still recorded: the second copy's question. */
+static __always_inline bool recorded(__u64 addr)
+{
+	struct ll_slot *s = slot_of(addr);
+
+	if (s && *(volatile __u64 *)&s->addr == addr)
+		return true;
+	if (s && !*(volatile __u32 *)&s->overflow)
+		return false;
+	return bpf_map_lookup_elem(&allocs, &addr) != NULL;
+}
+
+static __always_inline void first_free(void *ctx, __u32 tp, __u64 addr)
+{
+	struct ll_free_state *st = bpf_map_lookup_elem(&free_state, &tp);
+	struct ll_free_event *set, *e;
+	__u64 id, seq;
+	long err;
+
+	if (!st)
+		return;
+	if (addr) {
+		err = delete_alloc(addr);
+		if (!err)
+			count(LLC_FREES);
+		else if (err == -ENOENT)
+			count(LLC_UNKNOWN_FREE);
+	}
+	id = as_number(st, ctx);
+	set = free_set(st, id);
+	seq = ++st->seq;
+	/* Same context: an earlier event there is over (its second copy
+	 * was skipped, or it would have cleared the entry). */
+	if (set[0].ctx == id || (!set[0].ctx && set[1].ctx != id)) {
+		e = &set[0];
+	} else if (set[1].ctx == id || !set[1].ctx) {
+		e = &set[1];
+	} else {
+		/* Both taken, normally by events whose second copy was
+		 * skipped. One written LL_FREE_STALE runs ago is over: a
+		 * softirq gives up after 2 ms, far fewer frees than that,
+		 * and nothing else nests between the two copies. A younger
+		 * one might be pending: counted as a possible loss. */
+		e = set[0].seq < set[1].seq ? &set[0] : &set[1];
+		if (seq - e->seq < LL_FREE_STALE)
+			st->evictions++;
+	}
+	e->addr = addr;
+	e->seq = seq;
+	e->ctx = id;
+}
+
+static __always_inline void second_free(void *ctx, __u32 tp, __u64 addr)
+{
+	struct ll_free_state *st = bpf_map_lookup_elem(&free_state, &tp);
+	struct ll_free_event *set, *e = NULL;
+	bool ran = false;
+	__u64 id;
+
+	if (!st)
+		return;
+	id = as_number(st, ctx);
+	set = free_set(st, id);
+	if (set[0].ctx == id)
+		e = &set[0];
+	else if (set[1].ctx == id)
+		e = &set[1];
+	if (e) {
+		e->ctx = 0;
+		ran = e->addr == addr;
+	}
+	if (!ran)
+		st->seen_misses++;
+	/*
+	 * The event table only counts. Whether to recover is asked of the
+	 * records themselves, every time: an entry left by a skipped second
+	 * copy could match a later event at the same place freeing the same
+	 * (reused) address, and must not make this copy skip a free the
+	 * first copy missed. The question is cheap: the first copy has just
+	 * touched the same slot. Still recorded means the first copy did not
+	 * delete it, so this free is recovered.
+	 */
+	if (addr && recorded(addr) && !delete_alloc(addr)) {
 		count(LLC_FREES);
+		count(LLC_BACKUP_FREES);
+		/* Recorded although an entry matched: the entry was a stale
+		 * one, the first copy would have deleted the record. */
+		if (ran)
+			st->seen_misses++;
+	}
 }
 
 SEC("tp_btf/kmalloc")
@@ -289,7 +557,6 @@ SEC("tp_btf/kmem_cache_alloc")
 int on_kmem_cache_alloc(__u64 *ctx)
 {
 	struct kmem_cache *s;
-	__u64 key;
 
 	if (!bpf_core_field_exists(struct trace_event_raw_kmem_cache_alloc, __data_loc_name)) {
 		/* Before 6.1: (call_site, ptr, bytes_req, bytes_alloc, gfp) */
@@ -297,43 +564,42 @@ int on_kmem_cache_alloc(__u64 *ctx)
 		return 0;
 	}
 	/* 6.1+: (call_site, ptr, struct kmem_cache *s, gfp_flags, node) */
+	if (!in_scope())
+		return 0;
+	/* A BTF pointer (tp_btf argument): s->size is a plain load, where
+	 * BPF_CORE_READ would be a bpf_probe_read_kernel call. */
 	s = (struct kmem_cache *)ctx[2];
-	key = (__u64)s;
-	if (ctx[1] && in_scope() && !bpf_map_lookup_elem(&caches, &key)) {
-		char name[32] = {};
-
-		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
-		bpf_map_update_elem(&caches, &key, name, BPF_NOEXIST);
-	}
-	on_alloc(ctx, ctx[1], BPF_CORE_READ(s, size), key, (__u32)ctx[3], LL_CACHE, ctx[0]);
+	if (ctx[1])
+		name_cache(s, ctx[0]);
+	record_alloc(ctx, ctx[1], s->size, (__u64)s, (__u32)ctx[3], LL_CACHE, ctx[0]);
 	return 0;
 }
 
 SEC("tp_btf/kfree")
 int on_kfree(__u64 *ctx)
 {
-	primary_free(NEST_KFREE, ctx[1]);	/* (call_site, ptr) on every kernel */
+	first_free(ctx, LL_FREE_KFREE, ctx[1]);	/* (call_site, ptr) on every kernel */
 	return 0;
 }
 
 SEC("tp_btf/kfree")
 int on_kfree_b(__u64 *ctx)
 {
-	backup_free(NEST_KFREE, ctx[1]);
+	second_free(ctx, LL_FREE_KFREE, ctx[1]);
 	return 0;
 }
 
 SEC("tp_btf/kmem_cache_free")
 int on_kmem_cache_free(__u64 *ctx)
 {
-	primary_free(NEST_CACHE_FREE, ctx[1]);	/* (call_site, ptr[, s]) */
+	first_free(ctx, LL_FREE_CACHE, ctx[1]);	/* (call_site, ptr[, s]) */
 	return 0;
 }
 
 SEC("tp_btf/kmem_cache_free")
 int on_kmem_cache_free_b(__u64 *ctx)
 {
-	backup_free(NEST_CACHE_FREE, ctx[1]);
+	second_free(ctx, LL_FREE_CACHE, ctx[1]);
 	return 0;
 }
 
@@ -344,7 +610,7 @@ int on_page_alloc(__u64 *ctx)
 	__u32 order = (__u32)ctx[1];
 
 	/* No call site in this tracepoint: the order stands in for it. */
-	on_alloc(ctx, ctx[0], 4096ULL << (order & 31), 0, (__u32)ctx[2], LL_PAGE,
+	on_alloc(ctx, plain((void *)ctx[0]), 4096ULL << (order & 31), 0, (__u32)ctx[2], LL_PAGE,
 		 LL_PAGE_SITE(order));
 	return 0;
 }
@@ -352,14 +618,14 @@ int on_page_alloc(__u64 *ctx)
 SEC("tp_btf/mm_page_free")
 int on_page_free(__u64 *ctx)
 {
-	primary_free(NEST_PAGE_FREE, ctx[0]);	/* (struct page *page, order) */
+	first_free(ctx, LL_FREE_PAGE, plain((void *)ctx[0]));	/* (struct page *page, order) */
 	return 0;
 }
 
 SEC("tp_btf/mm_page_free")
 int on_page_free_b(__u64 *ctx)
 {
-	backup_free(NEST_PAGE_FREE, ctx[0]);
+	second_free(ctx, LL_FREE_PAGE, plain((void *)ctx[0]));
 	return 0;
 }
 
@@ -380,14 +646,14 @@ int on_percpu_alloc(__u64 *ctx)
 SEC("tp_btf/percpu_free_percpu")
 int on_percpu_free(__u64 *ctx)
 {
-	primary_free(NEST_PERCPU_FREE, ctx[2]);	/* (base_addr, off, ptr) */
+	first_free(ctx, LL_FREE_PERCPU, ctx[2]);	/* (base_addr, off, ptr) */
 	return 0;
 }
 
 SEC("tp_btf/percpu_free_percpu")
 int on_percpu_free_b(__u64 *ctx)
 {
-	backup_free(NEST_PERCPU_FREE, ctx[2]);
+	second_free(ctx, LL_FREE_PERCPU, ctx[2]);
 	return 0;
 }
 

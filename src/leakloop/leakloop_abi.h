@@ -52,6 +52,20 @@ struct ll_alloc {
 	__u32 kind;	/* enum ll_kind */
 };
 
+/*
+ * The allocation table (leakloop.bpf.c explains): one slot, one cache line,
+ * per hash of the address; records that find their slot taken go to the
+ * allocs hash map, and the slot counts them in `overflow`.
+ */
+#define LL_SLOT_BUSY 1ULL	/* addr of a slot being written */
+struct ll_slot {
+	__u64 addr;		/* 0: free, LL_SLOT_BUSY, or the allocation's address */
+	__u32 overflow;		/* records of this slot kept in the allocs hash map */
+	__u32 pad;
+	struct ll_alloc a;
+	__u64 pad2;
+};
+
 /* Counters in a per-CPU array: the "honesty" numbers of the report. */
 enum ll_counter {
 	LLC_ALLOCS = 0,		/* allocations recorded */
@@ -63,8 +77,38 @@ enum ll_counter {
 	LLC_NULL_ALLOC,		/* failed allocations, ignored */
 	LLC_REUSED,		/* alloc at an outstanding address: missed free */
 	LLC_TASKS_FULL,		/* workload tasks not tracked: tasks map full */
-	LLC_BACKUP_FREES,	/* frees handled by a backup program */
+	LLC_BACKUP_FREES,	/* frees recovered by the second copy of a free program */
+	LLC_FREE_ERR,		/* deletes the kernel refused (bucket lock): lost frees */
 	LLC_NR
+};
+
+/* The free tracepoints, each with two copies of its program. */
+enum ll_free_tp {
+	LL_FREE_KFREE = 0,
+	LL_FREE_CACHE = 1,	/* kmem_cache_free */
+	LL_FREE_PAGE = 2,	/* mm_page_free */
+	LL_FREE_PERCPU = 3,	/* percpu_free_percpu */
+	LL_FREE_TPS
+};
+
+/*
+ * Per CPU and free tracepoint, shared by the two copies of its program
+ * (leakloop.bpf.c explains): which events the first copy handled, keyed by
+ * the event's identity, and what the second copy learned from it.
+ */
+#define LL_FREE_SETS 64
+struct ll_free_event {
+	__u64 ctx;	/* the event's identity: its tracepoint context address */
+	__u64 addr;	/* the address it freed */
+	__u64 seq;	/* the first copy's run number when it wrote this */
+};
+
+struct ll_free_state {
+	__u64 scratch;		/* turns a pointer into a plain number */
+	__u64 seq;		/* runs of the first copy on this CPU */
+	__u64 seen_misses;	/* first-copy misses the second copy ran for */
+	__u64 evictions;	/* entries overwritten that may still be pending */
+	struct ll_free_event done[LL_FREE_SETS][2];
 };
 
 /* Key of the per-cache "reused address" counter: kmem_cache pointer for

@@ -10,7 +10,7 @@
 
 #define TEXT_FRAMES 16
 /* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
-#define LL_JSON_SCHEMA_VERSION "1.0"
+#define LL_JSON_SCHEMA_VERSION "1.1"
 
 static size_t final_cp(const struct ll_run *run)
 {
@@ -186,6 +186,15 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		c->c[LLC_MAP_FULL], c->c[LLC_STACK_EEXIST], c->c[LLC_STACK_ERR],
 		c->c[LLC_UNKNOWN_FREE], c->c[LLC_REUSED], c->c[LLC_NULL_ALLOC],
 		c->c[LLC_BACKUP_FREES]);
+	if (ops == &ll_backend_bpf)
+		/* What the BPF figure is made of: the two copies of each free
+		 * program (leakloop.bpf.c). */
+		fprintf(f, "  lost free events: the first copies of the free programs were skipped "
+			"%" PRIu64 " times, the second copies ran for %" PRIu64 " of them; the "
+			"second copies were skipped %" PRIu64 " times; %" PRIu64
+			" deletes refused, %" PRIu64 " identity entries evicted\n",
+			c->primary_free_misses, c->primary_free_misses_seen, c->backup_free_misses,
+			c->c[LLC_FREE_ERR], c->free_evictions);
 	for (size_t i = 0; i < run->nwarn; i++)
 		fprintf(f, "warning: %s\n", run->warnings[i]);
 	fprintf(f, "\nverdict: %s%s\n", run->nleaks ? "LEAK" : "no leak",
@@ -296,6 +305,7 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		[LLC_STACK_EEXIST] = "stack_collisions", [LLC_STACK_ERR] = "stack_errors",
 		[LLC_NULL_ALLOC] = "failed_allocations", [LLC_REUSED] = "missed_frees_reused",
 		[LLC_TASKS_FULL] = "tasks_not_tracked", [LLC_BACKUP_FREES] = "backup_frees",
+		[LLC_FREE_ERR] = "free_errors",
 	};
 	bool first;
 
@@ -370,6 +380,8 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		fprintf(f, "\"%s\":%" PRIu64 ",", cnames[i], c->c[i]);
 	fprintf(f, "\"primary_free_misses\":%" PRIu64 ",\"backup_free_misses\":%" PRIu64 ",",
 		c->primary_free_misses, c->backup_free_misses);
+	fprintf(f, "\"primary_free_misses_seen\":%" PRIu64 ",\"free_evictions\":%" PRIu64 ",",
+		c->primary_free_misses_seen, c->free_evictions);
 	fprintf(f, "\"lost_alloc_events\":%" PRIu64 ",\"lost_free_events\":%" PRIu64
 		",\"outstanding_at_last_scan\":%" PRIu64 ",\"max_outstanding\":%" PRIu64 "}",
 		c->missed_alloc_events, c->missed_free_events, c->outstanding, c->capacity);

@@ -19,6 +19,13 @@
 
 #define MAX_STACKS 64
 
+/* round() for the counts here (never negative, far below 2^53), without
+ * libm: see nice_step() in report_svg.c for why leakloop links none. */
+static double nearest(double x)
+{
+	return x > 0 ? (double)(uint64_t)(x + 0.5) : 0;
+}
+
 /* A frame must not contain the separators of the format: ';' between
  * frames, ' ' before the count. Kernel symbols never do, but the cache
  * names come from /proc and the kmem_cache, not from us. */
@@ -90,7 +97,7 @@ void ll_report_folded(FILE *f, const struct ll_run *run, const struct ll_backend
 		n = ll_group_stacks(run, g, st, MAX_STACKS);
 		for (size_t k = 0; k < n; k++) {
 			uint64_t ips[LL_STACK_DEPTH];
-			double count = round(run->stack_pass ? st[k]->objs[0] : st[k]->objs[fc]);
+			double count = nearest(run->stack_pass ? st[k]->objs[0] : st[k]->objs[fc]);
 			int depth;
 
 			/* The format has no zero or negative counts. */
@@ -113,7 +120,7 @@ void ll_report_folded(FILE *f, const struct ll_run *run, const struct ll_backend
 			fprintf(f, " %.0f\n", count);
 			written++;
 		}
-		if (!written && round(g->objs[fc]) >= 1)
-			put_site_only(f, run, g, round(g->objs[fc]));
+		if (!written && nearest(g->objs[fc]) >= 1)
+			put_site_only(f, run, g, nearest(g->objs[fc]));
 	}
 }

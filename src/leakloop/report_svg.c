@@ -69,6 +69,17 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
+/* fmax() and fmin() (a NaN loses) without libm: see nice_step(). */
+static double dmax(double a, double b)
+{
+	return isnan(b) || a > b ? a : b;
+}
+
+static double dmin(double a, double b)
+{
+	return isnan(b) || a < b ? a : b;
+}
+
 /* 1, 2 or 5 times a power of ten, about range/target. */
 static double nice_step(double range, int target)
 {
@@ -76,7 +87,14 @@ static double nice_step(double range, int target)
 
 	if (!(raw > 0))
 		return 1;
-	mag = pow(10, floor(log10(raw)));
+	/* 10^floor(log10(raw)) without libm: leakloop links no libm, so the
+	 * loop's spawner (a fork of leakloop) maps one library less for
+	 * every run to copy (docs/leakloop.md, "Overhead"). Off by one
+	 * power at exact powers of ten, which the 10 * mag case absorbs. */
+	for (mag = 1; mag * 10 <= raw && mag < 1e300;)
+		mag *= 10;
+	while (mag > raw && mag > 1e-300)
+		mag /= 10;
 	r = raw / mag;
 	return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
 }
@@ -232,7 +250,7 @@ static size_t pick_slabs(const struct ll_run *run, struct series *out, size_t ma
 			memset(&tmp, 0, sizeof(tmp));
 			slab_series(run, &base->caches[c], &tmp);
 			for (size_t j = 0; j < tmp.n; j++)
-				v = fmax(v, fabs(tmp.y[j]));
+				v = dmax(v, fabs(tmp.y[j]));
 			if (v > best_v) {
 				best_v = v;
 				best = &base->caches[c];
@@ -272,12 +290,12 @@ static void scale_y(struct panel *p, const struct series *s, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < s[i].n; j++) {
-			ymin = fmin(ymin, s[i].y[j]);
-			ymax = fmax(ymax, s[i].y[j]);
+			ymin = dmin(ymin, s[i].y[j]);
+			ymax = dmax(ymax, s[i].y[j]);
 		}
 		if (s[i].have_settled) {
-			ymin = fmin(ymin, s[i].settled);
-			ymax = fmax(ymax, s[i].settled);
+			ymin = dmin(ymin, s[i].settled);
+			ymax = dmax(ymax, s[i].settled);
 		}
 	}
 	if (ymax - ymin < 10)
