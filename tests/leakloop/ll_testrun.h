@@ -130,6 +130,32 @@ static inline void llt_run(char *const argv[], int sig, int after_ms, double lim
 	r->json = json_loads(r->out, 0, &jerr);
 }
 
+/* Everything readable from fd until end of file, NUL-terminated. */
+static inline char *llt_read_all(int fd)
+{
+	size_t len = 0, cap = 0;
+	char *out = NULL;
+
+	for (;;) {
+		ssize_t got;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		got = read(fd, out + len, cap - len - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Skip, saying why, when the machine cannot run the tool at all. */
 static inline bool llt_need_kernel(void)
 {
 	if (geteuid() != 0) {

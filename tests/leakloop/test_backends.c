@@ -77,7 +77,6 @@ static int remove_all_sets(void)
 static void run_leakloop_ns(char *const argv[], struct result *r, int *sets)
 {
 	int pipefd[2], cnt[2] = { -1, -1 }, status;
-	size_t len = 0, cap = 0;
 	json_error_t jerr;
 	pid_t pid;
 
@@ -116,22 +115,7 @@ static void run_leakloop_ns(char *const argv[], struct result *r, int *sets)
 	close(pipefd[1]);
 	if (sets)
 		close(cnt[1]);
-	for (;;) {
-		ssize_t got;
-
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 65536;
-			r->out = realloc(r->out, cap);
-			assert_non_null(r->out);
-		}
-		got = read(pipefd[0], r->out + len, cap - len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	r->out[len] = '\0';
+	r->out = llt_read_all(pipefd[0]);
 	close(pipefd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (sets) {

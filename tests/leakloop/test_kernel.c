@@ -32,20 +32,6 @@
 static const char *leakloop_bin;
 static const char *semleak_bin;
 
-/* Skip, saying why, when the machine cannot run the tool at all. */
-static bool need_kernel(void)
-{
-	if (geteuid() != 0) {
-		printf("# SKIP not root: leakloop needs CAP_BPF and CAP_PERFMON\n");
-		return false;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		printf("# SKIP kernel without BTF (/sys/kernel/btf/vmlinux)\n");
-		return false;
-	}
-	return true;
-}
-
 struct result {
 	int status;	/* exit code, or 128 + signal */
 	char *out;	/* stdout */
@@ -141,7 +127,6 @@ static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct r
 			     struct prog_ids *held)
 {
 	int pipefd[2], status;
-	size_t len = 0, cap = 0;
 	pid_t pid;
 	json_error_t jerr;
 
@@ -166,22 +151,7 @@ static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct r
 		if (sig)
 			kill(pid, sig);
 	}
-	for (;;) {
-		ssize_t got;
-
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 65536;
-			r->out = realloc(r->out, cap);
-			assert_non_null(r->out);
-		}
-		got = read(pipefd[0], r->out + len, cap - len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	r->out[len] = '\0';
+	r->out = llt_read_all(pipefd[0]);
 	close(pipefd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -212,7 +182,7 @@ static void assert_clean(char *const cmd[], int n)
 	struct result r;
 	size_t i;
 
-	if (!need_kernel())
+	if (!llt_need_kernel())
 		skip();
 	snprintf(nbuf, sizeof(nbuf), "%d", n);
 	for (i = 0; cmd[i] && i < 26; i++)
@@ -258,7 +228,7 @@ static void test_empty_script_clean(void **state)
 	int fd;
 
 	(void)state;
-	if (!need_kernel())
+	if (!llt_need_kernel())
 		skip();
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/empty.sh", dir);
@@ -332,7 +302,7 @@ static void test_semget_leak_found(void **state)
 	(void)state;
 	assert_non_null(before);
 	assert_non_null(after);
-	if (!need_kernel()) {
+	if (!llt_need_kernel()) {
 		free(before);
 		free(after);
 		skip();
@@ -392,7 +362,7 @@ static void test_interrupt_reports_and_detaches(void **state)
 	struct prog_ids held;
 
 	(void)state;
-	if (!need_kernel())
+	if (!llt_need_kernel())
 		skip();
 	run_leakloop_sig(argv, SIGINT, 1500, &r, &held);
 	assert_true(held.n >= 6);	/* it was attached while running */
@@ -414,7 +384,7 @@ static void test_kill_detaches(void **state)
 	struct prog_ids held;
 
 	(void)state;
-	if (!need_kernel())
+	if (!llt_need_kernel())
 		skip();
 	run_leakloop_sig(argv, SIGKILL, 1500, &r, &held);
 	assert_true(held.n >= 6);	/* it was attached while running */
@@ -433,7 +403,7 @@ static void test_crashing_workload(void **state)
 	struct prog_ids held;
 
 	(void)state;
-	if (!need_kernel())
+	if (!llt_need_kernel())
 		skip();
 	run_leakloop_sig(argv, 0, 1000, &r, &held);
 	assert_true(held.n >= 6);	/* sampled while it ran */
