@@ -427,9 +427,9 @@ static int perf_fds(pid_t pid)
  * report covers what was done; the events existed while it ran. */
 static void test_perf_interrupt(void **state)
 {
-	char *argv[] = { "leakloop", "--backend", "perf", "-n", "100000", "--settle", "0.2",
-			 "--json", "--", "/bin/true", NULL };
-	struct timespec ts = { 1, 500000000L };
+	struct llt_marker m;
+	char *argv[] = { "leakloop", "--backend", "perf", "-n", "100000", "--warmup", "5",
+			 "--settle", "0.2", "--json", "--", "/bin/sh", "-c", m.cmd, NULL };
 	int pipefd[2], status, during;
 	char *out = calloc(1, 1 << 22);
 	size_t len = 0;
@@ -444,6 +444,7 @@ static void test_perf_interrupt(void **state)
 		free(out);
 		skip();
 	}
+	llt_marker_init(&m, "");
 	assert_int_equal(pipe(pipefd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -455,13 +456,18 @@ static void test_perf_interrupt(void **state)
 		_exit(126);
 	}
 	close(pipefd[1]);
-	nanosleep(&ts, NULL);
+	if (!llt_marker_wait(&m, 5 + 20, pid, 120)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("leakloop ended or hung after %lld workload runs", llt_marker_runs(&m));
+	}
 	during = perf_fds(pid);
 	kill(pid, SIGINT);
 	while (len < (1 << 22) - 1 && (got = read(pipefd[0], out + len, (1 << 22) - 1 - len)) > 0)
 		len += (size_t)got;
 	close(pipefd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	llt_marker_free(&m);
 	/* Per CPU: the free and the alloc tracepoints. */
 	assert_true(during >= 4);
 	assert_true(WIFEXITED(status));
