@@ -13,6 +13,7 @@
 #include <math.h>
 #include <mntent.h>
 #include <pwd.h>
+#include <sys/mount.h>
 
 static const char *leakloop_bin, *semleak_bin, *python, *checker, *schema;
 
@@ -364,7 +365,15 @@ static void test_pid_scope(void **state)
 	llres_free(&r);
 }
 
-/* Where cgroup v2 is mounted, or NULL. */
+/* The test's cgroup, and the cgroup2 mount the test made when none was
+ * there; both removed by the teardown even when an assertion failed
+ * half-way (cmocka leaves the test function by longjmp). */
+static char cg[256];
+static char cg_mnt[64];
+
+/* Where cgroup v2 is mounted, or NULL. A system booted with systemd has
+ * it on /sys/fs/cgroup; without (a bare boot, a chroot) the test mounts
+ * the hierarchy itself, which any kernel with CONFIG_CGROUPS allows. */
 static char *cgroup2_mount(void)
 {
 	FILE *f = setmntent("/proc/self/mounts", "re");
@@ -379,12 +388,22 @@ static char *cgroup2_mount(void)
 			break;
 		}
 	endmntent(f);
-	return dir;
+	if (dir)
+		return dir;
+	snprintf(cg_mnt, sizeof(cg_mnt), "/tmp/llt-cgroup2-XXXXXX");
+	if (!mkdtemp(cg_mnt)) {
+		cg_mnt[0] = '\0';
+		return NULL;
+	}
+	if (mount("cgroup2", cg_mnt, "cgroup2", 0, NULL)) {
+		printf("# cannot mount cgroup2 on %s: %s\n", cg_mnt, strerror(errno));
+		rmdir(cg_mnt);
+		cg_mnt[0] = '\0';
+		return NULL;
+	}
+	printf("# no cgroup2 mounted: mounted it on %s for the test\n", cg_mnt);
+	return strdup(cg_mnt);
 }
-
-/* The test's cgroup, removed by the teardown even when an assertion
- * failed half-way (cmocka leaves the test function by longjmp). */
-static char cg[256];
 
 static int cgroup_teardown(void **state)
 {
@@ -393,6 +412,11 @@ static int cgroup_teardown(void **state)
 	for (int t = 0; cg[0] && t < 50 && rmdir(cg) && errno == EBUSY; t++)
 		usleep(100000);
 	cg[0] = '\0';
+	if (cg_mnt[0]) {
+		umount2(cg_mnt, MNT_DETACH);
+		rmdir(cg_mnt);
+		cg_mnt[0] = '\0';
+	}
 	return 0;
 }
 
@@ -422,7 +446,7 @@ static void test_cgroup_scope(void **state)
 	mnt = cgroup2_mount();
 	if (!mnt) {
 		free(before);
-		printf("# SKIP no cgroup v2 hierarchy mounted\n");
+		printf("# SKIP no cgroup v2 hierarchy, and none can be mounted\n");
 		skip();
 	}
 	snprintf(cg, sizeof(cg), "%s/leakloop-test-%d", mnt, (int)getpid());
