@@ -19,6 +19,7 @@
 
 #include "backend.h"
 #include "cmd_offline.h"
+#include "now.h"
 #include "run.h"
 #include "workload.h"
 
@@ -34,10 +35,7 @@ static void on_signal(int sig)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ll_now_ns() / 1e9;
 }
 
 static void usage(FILE *f)

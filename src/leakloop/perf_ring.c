@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "perf_ring.h"
+#include "now.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -21,14 +22,6 @@
 
 /* perf_event_header.size is 16 bits. */
 #define RECORD_MAX 65536
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int ll_perf_reader_init(struct ll_perf_reader *r, struct ll_perf_decoder *dec,
 			struct ll_outstanding *tab, uint64_t *c, long page_size, int ncpus)
@@ -93,7 +86,7 @@ void ll_iter_log_push(struct ll_iter_log *log, uint32_t iter)
 	 * release store. */
 	uint64_t h = log->head;
 
-	log->e[h % LL_ITER_LOG].t = now_ns();
+	log->e[h % LL_ITER_LOG].t = ll_now_ns();
 	log->e[h % LL_ITER_LOG].iter = iter;
 	__atomic_store_n(&log->head, h + 1, __ATOMIC_RELEASE);
 }
@@ -256,7 +249,7 @@ static void apply_pending(struct ll_perf_reader *r)
  */
 void ll_perf_reader_round(struct ll_perf_reader *r)
 {
-	uint64_t start = now_ns();
+	uint64_t start = ll_now_ns();
 
 	pull_iterations(r);
 	for (size_t i = 0; i < r->nrings; i++)
