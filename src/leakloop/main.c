@@ -67,6 +67,7 @@ static void usage(FILE *f)
 		"                          how allocations are traced (default: the best\n"
 		"                          this kernel allows: bpf needs BTF, perf needs\n"
 		"                          perf events; slabinfo traces nothing, no stacks)\n"
+		"      --backends          the backends this leakloop was built with\n"
 		"      --stacks two-pass|all\n"
 		"                          two-pass (default): measure without stacks, then\n"
 		"                          rerun capturing stacks only at growing call sites;\n"
@@ -84,6 +85,25 @@ static void usage(FILE *f)
 		"Exit status: 0 no leak, 1 leak found, 2 error. Needs root (CAP_BPF,\n"
 		"CAP_PERFMON) and a kernel with BTF, or falls back to perf or slabinfo.\n",
 		LL_MAX_CP - 2);
+}
+
+/* The tracing backends of this build, best first. The bpf backend is built
+ * only where a kernel BTF was there to generate vmlinux.h from
+ * (src/leakloop/meson.build); the others need nothing but libc. */
+static const struct ll_backend_ops *const backends[] = {
+#if LL_HAVE_BPF
+	&ll_backend_bpf,
+#endif
+	&ll_backend_perf, &ll_backend_slabinfo,
+};
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+static void list_backends(FILE *f)
+{
+	if (!LL_HAVE_BPF)
+		fprintf(f, "bpf: not built (%s)\n", LL_BPF_MISSING);
+	for (size_t i = 0; i < NBACKENDS; i++)
+		fprintf(f, "%s: built\n", backends[i]->name);
 }
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -113,7 +133,8 @@ static int parse_double(const char *s, double min, double max, double *out)
 }
 
 enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
-       O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND };
+       O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND,
+       O_BACKENDS };
 
 static void default_options(struct ll_options *o)
 {
@@ -211,6 +232,9 @@ static int apply_option(int c, const char *arg, struct ll_options *o)
 	case 'h':
 		usage(stdout);
 		exit(0);
+	case O_BACKENDS:
+		list_backends(stdout);
+		exit(0);
 	default:
 		return -1;
 	}
@@ -252,6 +276,7 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "folded", required_argument, NULL, O_FOLDED },
 		{ "svg", required_argument, NULL, O_SVG },
 		{ "backend", required_argument, NULL, O_BACKEND },
+		{ "backends", no_argument, NULL, O_BACKENDS },
 		{ "stacks", required_argument, NULL, O_STACKS },
 		{ "stack-runs", required_argument, NULL, O_STACKRUNS },
 		{ "scope", required_argument, NULL, O_SCOPE },
@@ -438,21 +463,30 @@ static void settle(double seconds)
 static int open_backend(struct ll_run *run, const struct ll_backend_ops **ops,
 			struct ll_backend **b)
 {
-	static const struct ll_backend_ops *const order[] = {
-		&ll_backend_bpf, &ll_backend_perf, &ll_backend_slabinfo,
-	};
+	const struct ll_backend_ops *const *order = backends;
 	const char *want = run->opt.backend_name;
 	size_t w = 0, len = sizeof(run->backend_why);
 	int err = -ENOENT;
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	if (!LL_HAVE_BPF) {
+		if (want && strcmp(want, "bpf") == 0) {
+			fprintf(stderr, "leakloop: --backend bpf: this leakloop was built without "
+				"the bpf backend: %s\n", LL_BPF_MISSING);
+			return -ENOTSUP;
+		}
+		w = (size_t)snprintf(run->backend_why, len, "bpf not built into this leakloop "
+				     "(%s); ", LL_BPF_MISSING);
+		if (w >= len)
+			w = len - 1;
+	}
+	for (size_t i = 0; i < NBACKENDS; i++) {
 		if (want && strcmp(want, order[i]->name))
 			continue;
 		err = order[i]->open(&run->opt.backend, b);
 		if (!err) {
 			*ops = order[i];
 			snprintf(run->backend_why + w, len - w, "%s", want ? "chosen with --backend" :
-				 i == 0 ? "the best backend, and this kernel supports it" :
+				 i == 0 && LL_HAVE_BPF ? "the best backend, and this kernel supports it" :
 				 "so the best one that works here");
 			return 0;
 		}
@@ -611,7 +645,7 @@ static int write_reports(const struct ll_run *run, const struct ll_backend_ops *
 
 int main(int argc, char **argv)
 {
-	const struct ll_backend_ops *ops = &ll_backend_bpf;
+	const struct ll_backend_ops *ops = backends[0];
 	struct ll_backend *b = NULL;
 	struct ll_spawner sp = { .pid = 0, .ctl = -1, .reply = -1 };
 	struct progress prog = { 0 };

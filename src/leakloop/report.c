@@ -186,7 +186,7 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		c->c[LLC_MAP_FULL], c->c[LLC_STACK_EEXIST], c->c[LLC_STACK_ERR],
 		c->c[LLC_UNKNOWN_FREE], c->c[LLC_REUSED], c->c[LLC_NULL_ALLOC],
 		c->c[LLC_BACKUP_FREES]);
-	if (ops == &ll_backend_bpf)
+	if (strcmp(ops->name, "bpf") == 0)
 		/* What the BPF figure is made of: the two copies of each free
 		 * program (leakloop.bpf.c). */
 		fprintf(f, "  lost free events: the first copies of the free programs were skipped "
