@@ -624,7 +624,9 @@ static void check_load(const Elf64_Phdr *p, size_t i, uint64_t file_size, enum e
 		add(r, ELF_R_P_ALIGN, ELF_PHASE_LOAD, 0,
 		    "%sPT_LOAD %zu: p_align 0x%llx is not a power of two", who, i,
 		    (unsigned long long)p->p_align);
-	else if (p->p_align > 1 && (p->p_vaddr - p->p_offset) % p->p_align)
+	/* Modulo the page, incongruence is already p_offset's refusal. */
+	else if (p->p_align > 1 && (p->p_vaddr - p->p_offset) % p->p_align &&
+		 PAGE_OFF(p->p_offset) == PAGE_OFF(p->p_vaddr))
 		add(r, ELF_R_P_ALIGN_CONGRUENT, ELF_PHASE_LOAD, 0,
 		    "%sPT_LOAD %zu: p_vaddr 0x%llx and p_offset 0x%llx are not congruent "
 		    "modulo p_align 0x%llx", who, i, (unsigned long long)p->p_vaddr,
