@@ -19,7 +19,6 @@
 #define GVISOR ELF_BY_GVISOR
 #define GRAMINE ELF_BY_GRAMINE
 #define SPEC ELF_BY_SPEC
-#define UEXEC ELF_BY_UEXEC
 #define ALL (LINUX | FREEBSD | GVISOR | GRAMINE | SPEC)
 
 /* The one rule table. loaders: who refuses the file for it (SPEC: the
@@ -47,8 +46,8 @@ const struct elf_rule_info elf_rules[ELF_RULE_COUNT] = {
 		"e_phentsize is sizeof(Elf64_Phdr), 56" },
 	[ELF_R_E_PHNUM] = { "e_phnum", ELF_REFUSED, ALL, ENOEXEC,
 		"the program header table has 1 entry or more and at most 64 KiB" },
-	[ELF_R_PHDR_TABLE_PAGE] = { "phdr_table_page", ELF_STRICT, FREEBSD | GVISOR | UEXEC, ENOEXEC,
-		"the program header table fits in a page (73 entries; Linux before 4.x and FreeBSD)" },
+	[ELF_R_PHDR_TABLE_PAGE] = { "phdr_table_page", ELF_STRICT, FREEBSD, ENOEXEC,
+		"the program header table fits in a page (73 entries), as older Linux (4.x) and FreeBSD require" },
 	[ELF_R_E_PHOFF] = { "e_phoff", ELF_REFUSED, ALL, ENOEXEC,
 		"the program header table lies inside the file" },
 	[ELF_R_PHDR_LOCATION] = { "phdr_location", ELF_SUSPICIOUS, FREEBSD, 0,
@@ -75,7 +74,7 @@ const struct elf_rule_info elf_rules[ELF_RULE_COUNT] = {
 		"the PT_INTERP string is not empty (Linux opens the working directory)" },
 	[ELF_R_PT_INTERP_NUL] = { "pt_interp_nul", ELF_SUSPICIOUS, SPEC, 0,
 		"the PT_INTERP string has no NUL byte before its end" },
-	[ELF_R_EXEC_STACK] = { "exec_stack", ELF_SUSPICIOUS, GVISOR, 0,
+	[ELF_R_EXEC_STACK] = { "exec_stack", ELF_SUSPICIOUS, 0, 0,
 		"PT_GNU_STACK does not ask for an executable stack" },
 	[ELF_R_PT_PHDR_MULTIPLE] = { "pt_phdr_multiple", ELF_SUSPICIOUS, SPEC, 0,
 		"at most one PT_PHDR" },
@@ -85,6 +84,8 @@ const struct elf_rule_info elf_rules[ELF_RULE_COUNT] = {
 		"at most one PT_DYNAMIC" },
 	[ELF_R_PT_DYNAMIC_NOT_LOADED] = { "pt_dynamic_not_loaded", ELF_SUSPICIOUS, SPEC, 0,
 		"PT_DYNAMIC lies inside a PT_LOAD (ld.so reads it from memory)" },
+	[ELF_R_P_TYPE] = { "p_type", ELF_SUSPICIOUS, SPEC, 0,
+		"p_type is a type the specification defines or an OS or processor one" },
 	[ELF_R_SEGMENT_FILE] = { "segment_file", ELF_SUSPICIOUS, SPEC, 0,
 		"a segment other than PT_LOAD has its file bytes inside the file" },
 	[ELF_R_SEGMENT_FILESZ] = { "segment_filesz", ELF_SUSPICIOUS, SPEC, 0,
@@ -99,7 +100,7 @@ const struct elf_rule_info elf_rules[ELF_RULE_COUNT] = {
 		"a PT_LOAD's p_filesz is at most its p_memsz" },
 	[ELF_R_P_VADDR] = { "p_vaddr", ELF_REFUSED, ALL, EINVAL,
 		"a PT_LOAD lies in the user address space" },
-	[ELF_R_SEGMENT_EOF] = { "segment_eof", ELF_UNSAFE, FREEBSD | GVISOR | GRAMINE | SPEC, ENOEXEC,
+	[ELF_R_SEGMENT_EOF] = { "segment_eof", ELF_UNSAFE, FREEBSD | SPEC, ENOEXEC,
 		"a PT_LOAD's file bytes lie inside the file (past its end: SIGBUS)" },
 	[ELF_R_P_ALIGN] = { "p_align", ELF_SUSPICIOUS, GVISOR | GRAMINE | SPEC, 0,
 		"a PT_LOAD's p_align is 0 or a power of two" },
@@ -117,13 +118,13 @@ const struct elf_rule_info elf_rules[ELF_RULE_COUNT] = {
 		"PT_LOAD entries do not overlap in memory" },
 	[ELF_R_TOTAL_SIZE] = { "total_size", ELF_REFUSED, ALL, EINVAL,
 		"an ET_DYN program or an interpreter has a PT_LOAD with memory" },
-	[ELF_R_NO_PT_LOAD] = { "no_pt_load", ELF_UNSAFE, FREEBSD | GVISOR | GRAMINE, EINVAL,
+	[ELF_R_NO_PT_LOAD] = { "no_pt_load", ELF_UNSAFE, GVISOR, EINVAL,
 		"an ET_EXEC program has a PT_LOAD with memory (else it jumps into nothing)" },
 	[ELF_R_E_ENTRY] = { "e_entry", ELF_REFUSED, ALL, EINVAL,
 		"e_entry of an ET_EXEC lies in the user address space" },
-	[ELF_R_E_ENTRY_OUTSIDE] = { "e_entry_outside", ELF_UNSAFE, GVISOR | GRAMINE | SPEC, ENOEXEC,
+	[ELF_R_E_ENTRY_OUTSIDE] = { "e_entry_outside", ELF_UNSAFE, GVISOR | GRAMINE, ENOEXEC,
 		"e_entry lies inside a PT_LOAD (else SIGSEGV at the first instruction)" },
-	[ELF_R_E_ENTRY_NOT_EXEC] = { "e_entry_not_exec", ELF_UNSAFE, GVISOR | GRAMINE, ENOEXEC,
+	[ELF_R_E_ENTRY_NOT_EXEC] = { "e_entry_not_exec", ELF_UNSAFE, 0, ENOEXEC,
 		"e_entry lies in an executable PT_LOAD (else NX faults the first instruction)" },
 	[ELF_R_PHDR_NOT_LOADED] = { "phdr_not_loaded", ELF_SUSPICIOUS, GVISOR | GRAMINE, 0,
 		"the program header table lies inside a PT_LOAD, so AT_PHDR points at it" },
@@ -528,8 +529,9 @@ static void check_interp(const Elf64_Phdr *ph, size_t n, uint64_t file_size,
 
 /* What the ELF specification says of the program headers that are not
  * PT_LOAD (loaders ignore all of it but PT_INTERP and PT_GNU_STACK):
- * PT_PHDR at most once and before every PT_LOAD, at most one PT_DYNAMIC,
- * in memory that a PT_LOAD provides, file bytes inside the file. */
+ * a defined type, PT_PHDR at most once and before every PT_LOAD, at most
+ * one PT_DYNAMIC, in memory that a PT_LOAD provides, file bytes inside the
+ * file. */
 static void check_other_segments(const Elf64_Phdr *ph, size_t n, uint64_t file_size,
 				 struct elf_report *r)
 {
@@ -546,6 +548,13 @@ static void check_other_segments(const Elf64_Phdr *ph, size_t n, uint64_t file_s
 		}
 		if (p->p_type == PT_NULL)
 			continue;
+		/* The other fields of a type nobody defines mean nothing. */
+		if (p->p_type >= PT_NUM && (p->p_type < PT_LOOS || p->p_type > PT_HIPROC)) {
+			add(r, ELF_R_P_TYPE, ELF_PHASE_HEADER, 0,
+			    "program header %zu has type 0x%x, which no specification defines", i,
+			    p->p_type);
+			continue;
+		}
 		if (p->p_type == PT_PHDR) {
 			if (phdr_at >= 0)
 				add(r, ELF_R_PT_PHDR_MULTIPLE, ELF_PHASE_HEADER, 0,

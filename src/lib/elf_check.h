@@ -49,7 +49,6 @@ enum elf_severity {
 #define ELF_BY_GVISOR  (1u << 2)
 #define ELF_BY_GRAMINE (1u << 3)
 #define ELF_BY_SPEC    (1u << 4)
-#define ELF_BY_UEXEC   (1u << 5)
 
 /* The rules, in the order the loader meets them (and `uexec check`
  * prints them): the ELF header, the section header table, PT_INTERP,
@@ -89,6 +88,7 @@ enum elf_rule {
 	ELF_R_PT_PHDR_ORDER,
 	ELF_R_PT_DYNAMIC_MULTIPLE,
 	ELF_R_PT_DYNAMIC_NOT_LOADED,
+	ELF_R_P_TYPE,
 	ELF_R_SEGMENT_FILE,
 	ELF_R_SEGMENT_FILESZ,
 	ELF_R_SEGMENT_ALIGN,

@@ -41,7 +41,7 @@ static pthread_mutex_t library_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *loader_names(unsigned loaders, char *buf, size_t size)
 {
-	static const char *const names[] = { "linux", "freebsd", "gvisor", "gramine", "spec", "uexec" };
+	static const char *const names[] = { "linux", "freebsd", "gvisor", "gramine", "spec" };
 	size_t n = 0;
 
 	buf[0] = '\0';

@@ -115,6 +115,7 @@ def examples(d):
                                                       vaddr=BASE + 0x1400, filesz=0x20, align=8)] * 2 + [STACK]),
         'pt_dynamic_not_loaded': image([load(), phdr(PT_DYNAMIC, flags=R | W, offset=0x1400, vaddr=0x900000,
                                                      filesz=0x20, align=8), STACK]),
+        'p_type': image([load(), phdr(0x1234), STACK]),
         'segment_file': image([load(), phdr(PT_NOTE, offset=0x100000, vaddr=BASE, filesz=0x20, align=4),
                                STACK]),
         'segment_filesz': image([load(), phdr(PT_NOTE, offset=0x1400, vaddr=BASE + 0x1400, filesz=0x20,
