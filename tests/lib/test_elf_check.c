@@ -1,5 +1,6 @@
 /* Every elf_check rule, each on a header crafted in memory: the errno the
- * kernel gives (or uexec's stricter refusal), the rule id, the phase. */
+ * kernel gives (or uexec's stricter refusal), the rule id, the phase, and
+ * whether it refuses without the strict option. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -688,6 +689,146 @@ static void test_full_report_keeps_first_refusal_of_a_phase(void **state)
 	assert_non_null(elf_report_first(&r, ELF_PHASE_LOAD));
 }
 
+/* The table: one entry per rule, ids unique, a severity's errno rules. */
+static void test_rule_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ELF_RULE_COUNT; i++) {
+		const struct elf_rule_info *ru = &elf_rules[i];
+
+		assert_non_null(ru->id);
+		assert_non_null(ru->text);
+		if (ru->severity == ELF_SUSPICIOUS)
+			assert_int_equal(ru->err, 0);
+		else if (i != ELF_R_OPEN_EXEC && i != ELF_R_SCRIPT) /* their errno varies */
+			assert_true(ru->err > 0);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(elf_rules[j].id, ru->id);
+	}
+}
+
+/* A strict finding refuses only in a strict report, and then it is kept
+ * as the first refusal of its phase when the report is full. */
+static void test_strict_report(void **state)
+{
+	static struct elf_report r;
+
+	(void)state;
+	elf_report_init(&r, false);
+	elf_report_add(&r, ELF_R_EI_CLASS, ELF_PHASE_HEADER, -ENOEXEC, "x");
+	assert_int_equal(r.f[0].severity, ELF_STRICT);
+	assert_int_equal(r.f[0].err, -ENOEXEC);
+	assert_false(elf_report_refuses(&r, &r.f[0]));
+	assert_int_equal(elf_report_err(&r, ELF_PHASE_HEADER), 0);
+	elf_report_init(&r, true);
+	for (size_t i = 0; i < ELF_MAX_FINDINGS; i++)
+		elf_report_add(&r, ELF_R_WX_SEGMENT, ELF_PHASE_HEADER, 0, "w");
+	elf_report_add(&r, ELF_R_PHDR_TABLE_PAGE, ELF_PHASE_HEADER, -ENOEXEC, "p");
+	assert_int_equal(r.n, ELF_MAX_FINDINGS);
+	assert_int_equal(r.dropped, 1);
+	assert_int_equal(elf_report_err(&r, ELF_PHASE_HEADER), -ENOEXEC);
+	assert_int_equal(elf_report_first(&r, ELF_PHASE_HEADER)->rule, ELF_R_PHDR_TABLE_PAGE);
+	/* Suspicious findings never take a slot from a refusal. */
+	elf_report_add(&r, ELF_R_WX_SEGMENT, ELF_PHASE_HEADER, 0, "w");
+	assert_int_equal(r.dropped, 2);
+	assert_non_null(elf_report_first(&r, ELF_PHASE_HEADER));
+}
+
+/* The segments that are not PT_LOAD: the specification's rules. */
+static void test_other_segments(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[4] = (Elf64_Phdr){ .p_type = 0x1234 };
+	m.ph[5] = (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_vaddr = 0x900000, .p_memsz = 0x10,
+				.p_filesz = 0x10, .p_offset = 0x2000, .p_align = 8 };
+	m.ph[6] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x100000, .p_filesz = 0x20,
+				.p_memsz = 0x10, .p_align = 3 };
+	m.ph[7] = (Elf64_Phdr){ .p_type = PT_PHDR, .p_offset = 64, .p_vaddr = 0x400040,
+				.p_filesz = 9 * 56, .p_memsz = 9 * 56, .p_align = 8 };
+	m.ph[8] = m.ph[7];
+	m.eh.e_phnum = 9;
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	expect_suspicious("p_type");
+	expect_suspicious("pt_dynamic_not_loaded");
+	expect_suspicious("segment_file");
+	expect_suspicious("segment_filesz");
+	expect_suspicious("segment_align");
+	expect_suspicious("pt_phdr_order");
+	expect_suspicious("pt_phdr_multiple");
+	assert_null(find("pt_phdr"));
+	assert_null(find("pt_dynamic_multiple"));
+	/* An undefined type's other fields are not judged. */
+	m.ph[6].p_type = 0x1235;
+	run(&m, ELF_ROLE_PROGRAM);
+	assert_null(find("segment_file"));
+	base(&m);
+	m.ph[2].p_flags = 0;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_load_flags");
+}
+
+/* Section headers, which only `uexec check` reads. */
+static void test_sections(void **state)
+{
+	struct img m;
+	Elf64_Shdr sh[8];
+
+	(void)state;
+	base(&m);
+	m.eh.e_shoff = 0x2800;
+	m.eh.e_shentsize = sizeof(Elf64_Shdr);
+	m.eh.e_shnum = 8;
+	m.eh.e_shstrndx = 1;
+	m.size = 0x2800 + sizeof(sh);
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_int_equal(res.r.n, 0);
+	assert_int_equal(res.lay.shnum, 8);
+	memset(sh, 0, sizeof(sh));
+	sh[1] = (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = 0x100, .sh_size = 16, .sh_addralign = 1 };
+	for (int i = 2; i < 8; i++)
+		sh[i] = (Elf64_Shdr){ .sh_type = SHT_PROGBITS, .sh_offset = 0x1000, .sh_size = 16 };
+	elf_check_shdrs(sh, 0, 8, m.size, &res.lay, &res.r);
+	assert_int_equal(res.r.n, 0);
+	sh[2].sh_offset = m.size - 8;                        /* past the end */
+	sh[3].sh_link = 8;                                   /* no section 8 */
+	sh[4] = (Elf64_Shdr){ .sh_type = SHT_RELA, .sh_entsize = sizeof(Elf64_Rela), .sh_info = 9 };
+	sh[5].sh_addralign = 12;
+	sh[6] = (Elf64_Shdr){ .sh_type = SHT_DYNSYM, .sh_entsize = 16 };
+	sh[7] = (Elf64_Shdr){ .sh_type = SHT_NOBITS, .sh_offset = m.size, .sh_size = 1 << 20 };
+	/* Judged in two chunks, as check reads them. */
+	elf_check_shdrs(sh, 0, 4, m.size, &res.lay, &res.r);
+	elf_check_shdrs(sh + 4, 4, 4, m.size, &res.lay, &res.r);
+	expect_suspicious("sh_offset");
+	expect_suspicious("sh_link");
+	expect_suspicious("sh_info");
+	expect_suspicious("sh_addralign");
+	expect_suspicious("sh_entsize");
+	assert_int_equal(res.r.n, 5); /* SHT_NOBITS takes no file bytes */
+	sh[0].sh_type = SHT_PROGBITS;
+	sh[1].sh_type = SHT_PROGBITS;
+	elf_report_init(&res.r, false);
+	elf_check_shdrs(sh, 0, 2, m.size, &res.lay, &res.r);
+	expect_suspicious("shdr_null");
+	expect_suspicious("e_shstrndx");
+	/* The table's geometry, from the ELF header. */
+	m.eh.e_shstrndx = 8;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_shstrndx");
+	m.eh.e_shoff = m.size - 64;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_shoff");
+	assert_int_equal(res.lay.shnum, 0);
+	m.eh.e_shentsize = 40;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_shentsize");
+	m.eh.e_ehsize = 52;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_ehsize");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +863,10 @@ int main(void)
 		cmocka_unit_test(test_report_overflow),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_full_report_keeps_first_refusal_of_a_phase),
+		cmocka_unit_test(test_rule_table),
+		cmocka_unit_test(test_strict_report),
+		cmocka_unit_test(test_other_segments),
+		cmocka_unit_test(test_sections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
