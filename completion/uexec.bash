@@ -8,7 +8,7 @@
 _uexec()
 {
 	local cur prev cmd i word nonopt=0
-	local exec_opts="--argv0 -i --ignore-environment --env --binfmt-host --binfmt-dir --no-binfmt-config --help"
+	local exec_opts="--argv0 -i --ignore-environment --env --strict --binfmt-host --binfmt-dir --no-binfmt-config --help"
 	local binfmt_opts="--binfmt-host --binfmt-dir --no-binfmt-config --help"
 	local opts
 
@@ -59,7 +59,7 @@ _uexec()
 	explain) opts="$exec_opts --json --fd" ;;
 	slabinfo) opts="$exec_opts --json" ;;
 	leakcheck) opts="-n --iterations $exec_opts" ;;
-	check) opts="-r --recursive --json -j --jobs --help" ;;
+	check) opts="-r --recursive --json -j --jobs --rules --help" ;;
 	binfmt)
 		if [ "$nonopt" -eq 0 ]; then
 			if [[ $cur == -* ]]; then

@@ -65,6 +65,11 @@ struct uexec_options {
 	/* binfmt_misc rules to match, like the kernel's registered entries;
 	 * NULL: none. */
 	const struct uexec_binfmt_rules *binfmt_rules;
+	/* Non-zero: also refuse what Linux loads and runs but the ELF rules
+	 * call wrong (the "strict" findings of `uexec check`: EI_CLASS not
+	 * ELFCLASS64, a program header table over a page). 0: as Linux, and
+	 * the trace gets them as notes. */
+	int strict;
 };
 
 /* --- binfmt_misc rules --------------------------------------------------

@@ -41,30 +41,34 @@ struct elf_ctx {
 /* Zero everything but the findings (2 x 7 KiB that a report fills before
  * it reads them): zeroing them touched four more pages per exec, each a
  * copy-on-write fault in a child forked to exec. */
-static void obj_init(struct elf_obj *o)
+static void obj_init(struct elf_obj *o, bool strict)
 {
 	memset(o, 0, offsetof(struct elf_obj, rep));
-	elf_report_init(&o->rep);
+	elf_report_init(&o->rep, strict);
 }
 
-/* Turn a rule's refusal into the request's diagnosis; suspicious findings
- * become notes, which `uexec explain` shows. */
+/* Turn a rule's refusal into the request's diagnosis; the findings that
+ * refuse nothing (suspicious, and strict ones unless the caller asked for
+ * strictness) become notes, which `uexec explain` shows. */
 static int fail_finding(struct bprm *b, const struct elf_obj *o, enum elf_phase phase)
 {
 	const struct elf_finding *f = elf_report_first(&o->rep, phase);
 
-	const char *why = f->severity == ELF_STRICT ? "; Linux would load it, uexec refuses" :
+	const char *why = f->severity == ELF_STRICT ? "; Linux runs it, uexec refuses it when asked to be strict" :
+			  f->severity == ELF_UNSAFE ? "; Linux would load it, uexec refuses" :
 			  phase == ELF_PHASE_LOAD ? "; Linux finds this only after the point of no "
 						    "return and kills the process with SIGSEGV" : "";
 
-	return bprm_fail(b, f->err, "%s: %s (rule %s%s)", o->path, f->msg, f->rule, why);
+	return bprm_fail(b, f->err, "%s: %s (rule %s%s)", o->path, f->msg, elf_rules[f->rule].id, why);
 }
 
 static void note_findings(const struct bprm *b, const struct elf_obj *o)
 {
 	for (size_t i = 0; i < o->rep.n; i++)
-		if (o->rep.f[i].severity == ELF_SUSPICIOUS)
-			bprm_note(b, "%s: %s (rule %s)", o->path, o->rep.f[i].msg, o->rep.f[i].rule);
+		if (!elf_report_refuses(&o->rep, &o->rep.f[i]))
+			bprm_note(b, "%s: %s (rule %s%s)", o->path, o->rep.f[i].msg,
+				  elf_rules[o->rep.f[i].rule].id,
+				  o->rep.f[i].severity == ELF_STRICT ? "; refused with the strict option" : "");
 }
 
 /* load_elf_phdrs(): a failed or short read keeps the caller's errno
@@ -249,8 +253,8 @@ static int load_elf_binary(struct bprm *b)
 	c = kmalloc(sizeof(*c));
 	if (!c)
 		return bprm_fail(b, -ENOMEM, "no memory for the ELF loader");
-	obj_init(&c->prog);
-	obj_init(&c->interp);
+	obj_init(&c->prog, b->opt && b->opt->strict);
+	obj_init(&c->interp, b->opt && b->opt->strict);
 	c->interp_path = NULL;
 	c->interp.fd = -1;
 	c->prog.fd = b->fd;

@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Tried in this order, first answer other than -ENOEXEC wins. */
+/* Tried in this order, first answer other than -ENOEXEC wins. The ELF
+ * loader comes last: exec_follow_rewrites() stops before it. */
 static const struct binfmt *const formats[] = {
 	&binfmt_misc,
 	&binfmt_script,
@@ -39,13 +40,17 @@ static int no_handler(struct bprm *b)
 			 b->interp, p[0], p[1], p[2], p[3]);
 }
 
-static int search_binary_handler(struct bprm *b)
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+/* The first nformats handlers; with fewer than all, a file none of them
+ * takes is -ENOEXEC without a diagnosis of its own. */
+static int search_binary_handler(struct bprm *b, size_t nformats)
 {
 	int ret = bprm_read_buf(b);
 
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+	for (size_t i = 0; i < nformats; i++) {
 		struct uexec_event ev = { .kind = UEXEC_EV_HANDLER, .handler = formats[i]->name, .path = b->interp };
 
 		ret = formats[i]->load_binary(b);
@@ -54,7 +59,7 @@ static int search_binary_handler(struct bprm *b)
 		if (ret != -ENOEXEC)
 			return ret;
 	}
-	return no_handler(b);
+	return nformats == NFORMATS ? no_handler(b) : -ENOEXEC;
 }
 
 /* bprm_fill_uid(): the final file's set-user-ID and set-group-ID bits
@@ -79,7 +84,9 @@ static int check_credentials(struct bprm *b)
 			 suid ? (unsigned)st->st_uid : (unsigned)st->st_gid);
 }
 
-static int exec_binprm(struct bprm *b)
+/* The handlers up to nformats, restarted on each rewrite. With fewer than
+ * all, the file none of them takes ends the loop (returns 0). */
+static int exec_binprm(struct bprm *b, size_t nformats)
 {
 	for (unsigned depth = 0;; depth++) {
 		int ret;
@@ -90,7 +97,9 @@ static int exec_binprm(struct bprm *b)
 			return bprm_fail(b, -ELOOP, "more than %d interpreter rewrites (#! or binfmt_misc); the last was to %s",
 					 BINPRM_MAX_DEPTH, b->interp);
 		b->depth = depth;
-		ret = search_binary_handler(b);
+		ret = search_binary_handler(b, nformats);
+		if (ret == -ENOEXEC && nformats < NFORMATS)
+			return 0;
 		if (ret < 0)
 			return ret;
 		if (b->interpreter_fd < 0)
@@ -115,6 +124,13 @@ static int exec_binprm(struct bprm *b)
 		if (fstat(b->fd, &b->st) < 0)
 			return bprm_fail(b, -errno, "cannot stat %s", b->interp);
 	}
+}
+
+/* The rewriting handlers come first in formats[]; the ELF loader last. */
+int exec_follow_rewrites(struct bprm *b)
+{
+	_Static_assert(NFORMATS >= 1, "the ELF loader is a handler");
+	return exec_binprm(b, NFORMATS - 1);
 }
 
 static void report_error(const struct bprm *b, const struct uexec_options *opt, int err)
@@ -201,7 +217,7 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	 * notes come after it. */
 	if (opt && opt->trace)
 		note_proc_limits(b);
-	ret = exec_binprm(b);
+	ret = exec_binprm(b, NFORMATS);
 	if (ret)
 		goto fail;
 	record_mm(b);

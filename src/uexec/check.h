@@ -1,7 +1,7 @@
 /* What the files of `uexec check` share: the files queued in a batch
  * (struct job, filled by check_walk.c), the threads that check them
  * (struct worker, check_jobs.c), and the state of the whole run (struct
- * check). The check of one file is cmd_check.c's check_job(). */
+ * check). The check of one file is check_file.c's check_job(). */
 #ifndef UEXEC_CHECK_H
 #define UEXEC_CHECK_H
 
@@ -97,9 +97,5 @@ struct check {
 	unsigned active;      /* threads taking jobs (under lock) */
 	bool quit;
 };
-
-/* One job, by the thread of w (cmd_check.c): findings to w->out, messages
- * to w->err, and in jb->checked, flagged, unreadable what it found. */
-void check_job(const struct check *c, struct worker *w, struct job *jb);
 
 #endif

@@ -26,6 +26,7 @@ struct exec_args {
 	char **argv;           /* argv[0] = --argv0 or prog */
 	char **envp;
 	bool json;             /* explain only */
+	bool strict;           /* --strict: uexec_options.strict */
 	struct binfmt_config binfmt;
 	struct uexec_binfmt_rules *rules;
 	int path_errno;        /* PATH search found nothing usable: ENOENT/EACCES */
@@ -39,7 +40,7 @@ struct exec_args {
 	size_t mem_len;
 };
 
-/* Parses [--argv0 NAME] [-i] [--env K=V]... [--json] [--binfmt-host]
+/* Parses [--argv0 NAME] [-i] [--env K=V]... [--json] [--strict] [--binfmt-host]
  * [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...] and loads the
  * binfmt_misc rules; for run and explain also --fd N [ARG0 ARG...] and
  * "-" [ARG...] (the program from stdin);
@@ -47,7 +48,7 @@ struct exec_args {
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd);
 void exec_args_free(struct exec_args *a);
 /* uexec_prepare(), uexec_prepare_at() or uexec_prepare_mem(), whichever
- * the parsed arguments name. */
+ * the parsed arguments name, with opt and the parsed --strict. */
 int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt, struct uexec_image **img);
 
 /* "uexec: PROG: <strerror>: <diagnosis>" on stderr; returns 127 or 126. */

@@ -151,6 +151,7 @@ int cmd_leakcheck(int argc, char **argv)
 		fprintf(stderr, "uexec: %s: not found in PATH\n", a.prog);
 		goto out;
 	}
+	opt.strict = a.strict;
 	first = once(&a, &opt);
 	for (int i = 1; i < WARMUP; i++)
 		once(&a, &opt);

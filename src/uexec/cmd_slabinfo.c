@@ -105,6 +105,7 @@ int cmd_slabinfo(int argc, char **argv)
 	/* What the command line itself holds (its binfmt_misc rule set) is
 	 * not the exec's: measure the release against this. */
 	base = uexec_kmem_active();
+	opt.strict = a.strict;
 	err = -uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
 	/* What a ready image holds: the request, its strings, its records. */
 	uexec_kmem_for_each(snap_one, &held);

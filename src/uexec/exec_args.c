@@ -181,11 +181,16 @@ static int parse_fd(const char *s, int *fd)
 
 int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt, struct uexec_image **img)
 {
+	struct uexec_options o = { 0 };
+
+	if (opt)
+		o = *opt;
+	o.strict = a->strict;
 	if (a->fd >= 0)
-		return uexec_prepare_at(a->fd, "", AT_EMPTY_PATH, a->argv, a->envp, opt, img);
+		return uexec_prepare_at(a->fd, "", AT_EMPTY_PATH, a->argv, a->envp, &o, img);
 	if (a->from_stdin)
-		return uexec_prepare_mem(a->mem, a->mem_len, "uexec-stdin", a->argv, a->envp, opt, img);
-	return uexec_prepare(a->path, a->argv, a->envp, opt, img);
+		return uexec_prepare_mem(a->mem, a->mem_len, "uexec-stdin", a->argv, a->envp, &o, img);
+	return uexec_prepare(a->path, a->argv, a->envp, &o, img);
 }
 
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd)
@@ -199,6 +204,7 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		{ "binfmt-dir", required_argument, NULL, 'D' },
 		{ "no-binfmt-config", no_argument, NULL, 'N' },
 		{ "fd", required_argument, NULL, 'F' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -251,6 +257,9 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		case 'N':
 			a->binfmt.no_defaults = true;
 			break;
+		case 'S':
+			a->strict = true;
+			break;
 		case 'F':
 			if (!allow_fd)
 				goto bad;
@@ -261,7 +270,9 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 			break;
 		case 'h':
 			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
-			       "       [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n",
+			       "       [--strict] [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n"
+			       "  --strict  also refuse what Linux runs but the ELF rules call wrong (the strict\n"
+			       "            findings of uexec check: EI_CLASS, a program header table over a page)\n",
 			       cmd, allow_json ? " [--json]" : "");
 			if (allow_fd)
 				printf("       uexec %s [options] --fd N [ARG0 ARG...]\n"
