@@ -4,7 +4,9 @@
 #include "binfmt.h"
 #include "bprm.h"
 #include "kmem.h"
+#include "exec_mmap.h"
 #include "new_exec.h"
+#include "proc_mm.h"
 #include "sys.h"
 
 #include <elf.h>
@@ -134,41 +136,11 @@ static struct bprm *to_bprm(struct uexec_image *img)
 	return (struct bprm *)img;
 }
 
-/* What the kernel keeps in mm_struct for /proc/self (create_elf_tables()):
- * the strings, argv, envp and auxv, read back from the finished stack.
- * The ELF handler recorded code, data and brk itself. */
-static void record_mm(struct bprm *b)
-{
-	const uint64_t *w = (const uint64_t *)b->sp;
-	uint64_t argc, envc = 0;
-	const char *last;
-
-	if (!w)
-		return;
-	b->mm.start_stack = (uintptr_t)w;
-	argc = w[0];
-	b->mm.arg_start = argc ? (uintptr_t)w[1] : 0;
-	last = argc ? (const char *)w[argc] : NULL;
-	b->mm.arg_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.arg_start;
-	for (const uint64_t *e = w + argc + 2; *e; e++)
-		envc++;
-	b->mm.env_start = envc ? (uintptr_t)w[argc + 2] : b->mm.arg_end;
-	last = envc ? (const char *)w[argc + 1 + envc] : NULL;
-	b->mm.env_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.env_start;
-	b->mm.auxv = (uintptr_t)(w + argc + envc + 3);
-	for (const uint64_t *a = (const uint64_t *)b->mm.auxv;; a += 2) {
-		if (a[0] == AT_NULL) {
-			b->mm.auxv_size = (size_t)((uintptr_t)(a + 2) - b->mm.auxv);
-			break;
-		}
-	}
-}
-
 /* For `uexec explain`: what of /proc/self the new program will not see
  * as the kernel would set it (uexec_start() sets it with PR_SET_MM_MAP). */
 static void note_proc_limits(const struct bprm *b)
 {
-	int ret = new_exec_mm_probe();
+	int ret = proc_mm_probe();
 
 	if (ret == -EINVAL)
 		bprm_note(b, "this kernel has no PR_SET_MM_MAP (CONFIG_CHECKPOINT_RESTORE): /proc/self/cmdline, "
@@ -176,7 +148,7 @@ static void note_proc_limits(const struct bprm *b)
 	else if (ret)
 		bprm_note(b, "prctl(PR_SET_MM_MAP) is refused here (%s): /proc/self/cmdline, environ, auxv, stat "
 			  "and exe will keep describing uexec, not the new program", strerror(-ret));
-	else if (new_exec_may_set_exe())
+	else if (proc_mm_may_set_exe())
 		bprm_note(b, "/proc/self/exe will keep naming uexec's own executable: naming the program "
 			  "needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN (cmdline, environ, auxv and stat are set)");
 }
@@ -204,7 +176,6 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	ret = exec_binprm(b);
 	if (ret)
 		goto fail;
-	record_mm(b);
 	*out = (struct uexec_image *)b;
 	return 0;
 fail:
@@ -301,15 +272,15 @@ void uexec_release(struct uexec_image *img)
 
 /* Areas of the new image, copied out of the request before it is freed:
  * the trampoline keeps them and unmaps everything else. */
-#define KEEP_MAX NEW_EXEC_KEEP_MAX
+#define KEEP_MAX EXEC_MMAP_KEEP_MAX
 
 _Noreturn void uexec_start(struct uexec_image *img)
 {
 	struct bprm *b = to_bprm(img);
 	uintptr_t entry = b->entry, sp = b->sp;
 	int execfd = b->execfd, exe_fd = b->fd;
-	struct new_exec_tramp tramp;
-	struct new_exec_keep keep[KEEP_MAX];
+	struct exec_mmap_tramp tramp;
+	struct exec_mmap_keep keep[KEEP_MAX];
 	size_t nkeep = 0;
 	struct bprm_mm mm = b->mm;
 	struct new_exec_self self;
@@ -319,17 +290,17 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	new_exec_self_read(&self);
 	/* An image has a handful of areas; one with more than keep[] holds
 	 * keeps the old mappings rather than guess what to unmap. */
-	unmap_old = b->vm.count + NEW_EXEC_TRAMP_AREAS <= KEEP_MAX && new_exec_tramp_build(&self, &mm, exe_fd, &tramp);
+	unmap_old = b->vm.count + EXEC_MMAP_TRAMP_AREAS <= KEEP_MAX && exec_mmap_tramp_build(&self, &mm, exe_fd, &tramp);
 
 	/* What stays: the new image's areas and the trampoline's own. */
-	for (const struct vm_area *a = b->vm.head; a && unmap_old; a = a->next) {
+	for (const struct vm_area *a = vm_map_first(&b->vm); a && unmap_old; a = vm_map_next(a)) {
 		keep[nkeep].start = a->start;
 		keep[nkeep].end = a->start + a->len;
 		nkeep++;
 	}
 	if (unmap_old) {
-		new_exec_tramp_areas(&tramp, keep + nkeep);
-		nkeep += NEW_EXEC_TRAMP_AREAS;
+		exec_mmap_tramp_areas(&tramp, keep + nkeep);
+		nkeep += EXEC_MMAP_TRAMP_AREAS;
 	}
 
 	/* A script from memory: its interpreter opens /dev/fd/N. */
@@ -355,13 +326,13 @@ _Noreturn void uexec_start(struct uexec_image *img)
 		 * after unmapping this code: exe_fd must survive until then. */
 		new_exec_keep_fd(exe_fd);
 	} else {
-		new_exec_set_mm(&mm, exe_fd);
+		proc_mm_set(&mm, exe_fd);
 		if (exe_fd >= 0)
 			close(exe_fd);
 	}
 	new_exec_begin(&self, comm, execfd);
 	if (unmap_old)
-		new_exec_tramp_jump(&tramp, keep, nkeep, entry, sp);
+		exec_mmap_tramp_jump(&tramp, keep, nkeep, entry, sp);
 	arch_jump(entry, sp);
 }
 

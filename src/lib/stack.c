@@ -288,7 +288,7 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 		uint16_t gap;
 	} rnd;
 	struct strings s = { 0 };
-	uintptr_t p, sp, str;
+	uintptr_t p, sp, str, str0, env0;
 	uint64_t *w;
 	char *base, *dst;
 
@@ -351,9 +351,11 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 	/* copy_strings(): argv, envp, then the file name, ending 8 bytes below
 	 * the top. */
 	str = b->stack_end - sizeof(uint64_t) - argbytes;
+	str0 = str;
 	dst = (char *)str;
 	for (size_t i = 0; i < argc; i++)
 		dst = stpcpy(dst, b->argv.v[i]) + 1;
+	env0 = (uintptr_t)dst;
 	for (size_t i = 0; i < envc; i++)
 		dst = stpcpy(dst, b->envp.v[i]) + 1;
 	s.execfn = (uintptr_t)dst;
@@ -387,6 +389,14 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 	*w++ = 0;
 	memcpy(w, out.a, (out.n + 1) * sizeof(out.a[0]));
 	b->sp = sp;
+	/* What the kernel keeps in mm_struct for /proc/self, as
+	 * create_elf_tables() records it while it writes. */
+	b->mm.start_stack = sp;
+	b->mm.arg_start = str0;
+	b->mm.arg_end = b->mm.env_start = env0;
+	b->mm.env_end = s.execfn;
+	b->mm.auxv = (uintptr_t)w;
+	b->mm.auxv_size = (out.n + 1) * sizeof(out.a[0]);
 	trace_stack(b, &out);
 	return 0;
 }
