@@ -15,7 +15,9 @@
 #include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Tried in this order, first answer other than -ENOEXEC wins. */
@@ -190,15 +192,38 @@ static void clear_diag(const struct uexec_options *opt)
 		opt->diag[0] = '\0';
 }
 
+/* de_thread()'s ground: the exec replaces the whole address space, so no
+ * other task may share it. The kernel ends the other threads and gives a
+ * vfork child a new mm; uexec can do neither, so it refuses before it
+ * allocates or maps anything (a vfork parent's memory is the child's). */
+static int check_alone(const struct uexec_options *opt)
+{
+	enum new_exec_share s = new_exec_sharing();
+	const char *why = s == NEW_EXEC_THREADS ?
+		"this process has other threads: uexec replaces the address space they run in and cannot end them as the kernel does" :
+		"this process shares its address space with another (a vfork or CLONE_VM child, or the parent of one): "
+		"uexec would replace the other's memory too";
+
+	if (s == NEW_EXEC_ALONE)
+		return 0;
+	if (opt && opt->diag && opt->diag_size)
+		snprintf(opt->diag, opt->diag_size, "%s", why);
+	return -EBUSY;
+}
+
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 		  const struct uexec_options *opt, struct uexec_image **out)
 {
 	struct bprm *b;
+	int ret;
 
 	*out = NULL;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
+	ret = check_alone(opt);
+	if (ret)
+		return ret;
 	b = bprm_alloc(path, opt);
 	if (!b)
 		return -ENOMEM;
@@ -229,11 +254,15 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 		     const struct uexec_options *opt, struct uexec_image **out)
 {
 	struct bprm *b;
+	int ret;
 
 	*out = NULL;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
+	ret = check_alone(opt);
+	if (ret)
+		return ret;
 	b = alloc_at(dirfd, path, opt);
 	if (!b)
 		return -ENOMEM;
@@ -249,6 +278,9 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 
 	*out = NULL;
 	clear_diag(opt);
+	ret = check_alone(opt);
+	if (ret)
+		return ret;
 	fd = sys_memfd(name ? name : "uexec", script ? 0 : MFD_CLOEXEC, buf, len);
 	if (fd < 0)
 		return -errno;
@@ -270,38 +302,35 @@ void uexec_release(struct uexec_image *img)
 	bprm_free(to_bprm(img));
 }
 
-/* Areas of the new image, copied out of the request before it is freed:
- * the trampoline keeps them and unmaps everything else. */
-#define KEEP_MAX EXEC_MMAP_KEEP_MAX
-
 _Noreturn void uexec_start(struct uexec_image *img)
 {
 	struct bprm *b = to_bprm(img);
-	uintptr_t entry = b->entry, sp = b->sp;
+	const uintptr_t entry = b->entry, sp = b->sp;
+	const struct bprm_stage stage = b->stage;
+	const struct bprm_mm mm = b->mm;
 	int execfd = b->execfd, exe_fd = b->fd;
+	uint64_t all = ~UINT64_C(0), mask = 0;
 	struct exec_mmap_tramp tramp;
-	struct exec_mmap_keep keep[KEEP_MAX];
-	size_t nkeep = 0;
-	struct bprm_mm mm = b->mm;
 	struct new_exec_self self;
 	char comm[16];
-	bool unmap_old;
 
+	/* The point of no return. From here to the jump no signal handler
+	 * may run: it would find a half-built process. The caller's mask is
+	 * the new program's (the kernel keeps it across execve): the
+	 * trampoline restores it as its last step. A raw call, so that the
+	 * signals libc keeps for itself are blocked too. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &mask, sizeof(mask));
+	/* A thread started, or a CLONE_VM child appeared, since prepare
+	 * checked: the address space cannot be replaced under them, and
+	 * there is no caller left to return to. The image goes first, so a
+	 * vfork parent finds its memory as it was. */
+	if (new_exec_sharing() != NEW_EXEC_ALONE) {
+		bprm_free(b);
+		exec_mmap_die();
+	}
 	new_exec_self_read(&self);
-	/* An image has a handful of areas; one with more than keep[] holds
-	 * keeps the old mappings rather than guess what to unmap. */
-	unmap_old = b->vm.count + EXEC_MMAP_TRAMP_AREAS <= KEEP_MAX && exec_mmap_tramp_build(&self, &mm, exe_fd, &tramp);
-
-	/* What stays: the new image's areas and the trampoline's own. */
-	for (const struct vm_area *a = vm_map_first(&b->vm); a && unmap_old; a = vm_map_next(a)) {
-		keep[nkeep].start = a->start;
-		keep[nkeep].end = a->start + a->len;
-		nkeep++;
-	}
-	if (unmap_old) {
-		exec_mmap_tramp_areas(&tramp, keep + nkeep);
-		nkeep += EXEC_MMAP_TRAMP_AREAS;
-	}
+	if (!exec_mmap_tramp_build(&stage, &mm, exe_fd, mask, &tramp))
+		exec_mmap_die();
 
 	/* A script from memory: its interpreter opens /dev/fd/N. */
 	if (b->owned_fd >= 0 && b->owned_fd_survives) {
@@ -317,23 +346,15 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	sys_disown(execfd);
 	b->execfd = -1;
 	/* The program's own descriptor is offered as /proc/self/exe, then
-	 * closed: it is not the new program's. */
+	 * closed by the trampoline, after it has unmapped this code: it must
+	 * survive until then, and is not the new program's. */
 	sys_disown(exe_fd);
 	b->fd = -1;
 	bprm_free(b);
-	if (unmap_old) {
-		/* The trampoline sets /proc/self and closes exe_fd itself,
-		 * after unmapping this code: exe_fd must survive until then. */
+	if (exe_fd >= 0)
 		new_exec_keep_fd(exe_fd);
-	} else {
-		proc_mm_set(&mm, exe_fd);
-		if (exe_fd >= 0)
-			close(exe_fd);
-	}
 	new_exec_begin(&self, comm, execfd);
-	if (unmap_old)
-		exec_mmap_tramp_jump(&tramp, keep, nkeep, entry, sp);
-	arch_jump(entry, sp);
+	exec_mmap_tramp_jump(&tramp, &stage, entry, sp);
 }
 
 int uexec_execve(const char *path, char *const argv[], char *const envp[])

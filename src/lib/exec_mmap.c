@@ -1,64 +1,89 @@
-/* exec_mmap() in user space: the old address space goes, from a
- * trampoline page that is not part of it. */
+/* exec_mmap() in user space: the old address space goes and the new image
+ * takes its final addresses, from a trampoline that is part of neither.
+ *
+ * The kernel gives the new program a fresh mm. uexec prepared the image
+ * (binfmt_elf.c) in a staging range of the old one, laid out for its final
+ * addresses, which the caller's own image, heap, libraries or stack may
+ * occupy. The trampoline, a page of its own (read+exec, never writable
+ * and executable at once) in the first bytes of the staging range, runs
+ * after everything else:
+ *   1. unmap every mapping of the old process except the staging range and
+ *      the vDSO: the caller's executable, libraries, heap and stack (this
+ *      is also what lets the kernel accept a new /proc/self/exe:
+ *      replace_mm_exe_file() refuses with EBUSY while the old executable
+ *      is mapped);
+ *   2. move each mapping of the new image to its final address
+ *      (mremap(MREMAP_MAYMOVE | MREMAP_FIXED): page tables move, no byte
+ *      is copied); prepare chose final addresses clear of each other, of
+ *      the staging range and of the vDSO, so a move can fail only as the
+ *      kernel's own exec can past its point of no return (no memory): the
+ *      process is then killed with SIGKILL, as the kernel kills it;
+ *   3. unmap what is left of the staging range but the trampoline's pages;
+ *   4. prctl(PR_SET_MM_MAP) with exe_fd, again without it if refused
+ *      (EPERM without CAP_CHECKPOINT_RESTORE); close exe_fd;
+ *   5. restore the caller's signal mask (blocked since the point of no
+ *      return: no handler may run in a half-built process; the kernel
+ *      keeps the mask across execve) and jump.
+ * Its data (the ranges, the moves, the two maps, the mask) sits in an
+ * anonymous read-write page, filled at the point of no return from
+ * /proc/self/maps with raw reads into the stack: nothing allocates. The
+ * code finds nothing through absolute addresses, so it runs wherever it
+ * was copied. */
 #include "exec_mmap.h"
 #include "arch.h"
 #include "bprm.h"
-#include "new_exec.h"
 #include "proc_mm.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/prctl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-/* --- exec_mmap(): the old address space goes ----------------------------
- * The kernel gives the new program a fresh mm; uexec can come close only at
- * the very end, from code that is not part of what goes. The trampoline,
- * a page of its own (read+exec, never writable and executable at once),
- * runs after everything else:
- *   1. unmap every mapping of the old process except the new image, its
- *      stack, the trampoline's own pages and the vDSO: the caller's
- *      executable, libraries, heap and stack (this is also what lets the
- *      kernel accept a new /proc/self/exe: replace_mm_exe_file() refuses
- *      with EBUSY while the old executable is mapped);
- *   2. prctl(PR_SET_MM_MAP) with exe_fd, again without it if refused
- *      (EPERM without CAP_CHECKPOINT_RESTORE); close exe_fd;
- *   3. arch_jump()'s own instructions.
- * Its data (the ranges, the two maps) sits in an anonymous read-write
- * page, filled at the point of no return from /proc/self/maps with raw
- * reads into the stack: nothing allocates. The code finds nothing through
- * absolute addresses, so it runs wherever it was copied. */
-#define TRAMP_CODE_SIZE 4096
-#define TRAMP_DATA_SIZE 8192
+#define MAX_RANGES 384
+#define MAX_MOVES 64
+
+/* A range that stays while the old address space goes: [start, end). */
+struct exec_mmap_keep {
+	uintptr_t start, end;
+};
 
 struct tramp_data {
 	uint64_t nranges;
 	uint64_t exe_fd;
 	struct prctl_mm_map with_exe, without_exe;
-	uint64_t ranges[(TRAMP_DATA_SIZE - 224) / 16][2];
+	uint64_t nmoves;
+	uint64_t sigmask;
+	uint64_t rest_start, rest_len;
+	uint64_t ranges[MAX_RANGES][2];		/* munmap(start, len) */
+	uint64_t moves[MAX_MOVES][3];		/* mremap(from, len) to */
 };
 
+/* arch/x86_64/start.S reads these offsets. */
 _Static_assert(sizeof(struct prctl_mm_map) == 104, "the trampoline's offsets assume 104 bytes");
 _Static_assert(offsetof(struct tramp_data, with_exe) == 16, "offset used by the trampoline");
 _Static_assert(offsetof(struct tramp_data, without_exe) == 120, "offset used by the trampoline");
-_Static_assert(offsetof(struct tramp_data, ranges) == 224, "offset used by the trampoline");
-_Static_assert(sizeof(struct tramp_data) <= TRAMP_DATA_SIZE, "the data fits its pages");
+_Static_assert(offsetof(struct tramp_data, nmoves) == 224, "offset used by the trampoline");
+_Static_assert(offsetof(struct tramp_data, sigmask) == 232, "offset used by the trampoline");
+_Static_assert(offsetof(struct tramp_data, rest_start) == 240, "offset used by the trampoline");
+_Static_assert(offsetof(struct tramp_data, ranges) == 256, "offset used by the trampoline");
+_Static_assert(offsetof(struct tramp_data, moves) == 256 + MAX_RANGES * 16, "offset used by the trampoline");
+_Static_assert(sizeof(struct tramp_data) <= EXEC_MMAP_DATA_SIZE, "the data fits its pages");
 
-/* The code itself is in arch/x86_64/start.S (arch.h), ending in
- * arch_jump() so that both ways into the new program share one copy. */
-
-/* The code page: a memfd mapped read+exec, never writable and executable
- * in turn; where memfds may not be executed (vm.memfd_noexec=2) an
- * anonymous page written then made read+exec, which strict W^X policies
- * refuse in their turn; else nothing, and uexec_start() jumps without
- * unmapping the old image. */
-static uintptr_t map_code(void)
+/* The code page at addr (the staging range's first page, MAP_FIXED over
+ * its reservation): a memfd mapped read+exec, never writable and
+ * executable in turn; where memfds may not be executed (vm.memfd_noexec=2)
+ * an anonymous page written then made read+exec, which strict W^X
+ * policies refuse in their turn. Raw system calls, no record: the page
+ * lies inside the staging reservation, whose record covers it. */
+static bool map_code(uintptr_t addr)
 {
 	const size_t code = (size_t)(arch_exec_tramp_end - arch_exec_tramp);
-	void *p = MAP_FAILED;
+	void *want = (void *)addr, *p = MAP_FAILED;
 	int fd;
 
 	/* Only the code is written: the rest of the mapped page reads as
@@ -67,57 +92,56 @@ static uintptr_t map_code(void)
 	fd = memfd_create("uexec-exec-trampoline", MFD_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, arch_exec_tramp, code) == (ssize_t)code)
-			p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+			p = mmap(want, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0);
 		close(fd);
-		if (p != MAP_FAILED)
-			return (uintptr_t)p;
+		if (p == want)
+			return true;
 	}
-	p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 0;
+	p = mmap(want, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p != want)
+		return false;
 	memcpy(p, arch_exec_tramp, code);
-	if (mprotect(p, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0)
-		return (uintptr_t)p;
-	munmap(p, TRAMP_CODE_SIZE);
-	return 0;
+	return mprotect(p, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0;
 }
 
-void exec_mmap_tramp_areas(const struct exec_mmap_tramp *t, struct exec_mmap_keep out[EXEC_MMAP_TRAMP_AREAS])
+int exec_mmap_check(void)
 {
-	out[0].start = t->code;
-	out[0].end = t->code + TRAMP_CODE_SIZE;
-	out[1].start = t->data;
-	out[1].end = t->data + TRAMP_DATA_SIZE;
-}
-
-/* Built at the point of no return, not in prepare: a prepare that is
- * released (explain, leakcheck) never pays for it, and a failure here
- * only means the old mappings stay. Raw system calls, no record: these
- * pages are never rolled back, the exec goes on either way. */
-bool exec_mmap_tramp_build(const struct new_exec_self *self, const struct bprm_mm *mm, int exe_fd,
-			  struct exec_mmap_tramp *t)
-{
-	struct tramp_data *d;
+	/* Asked once per process (forked children inherit the answer): the
+	 * policy does not change under a running process in practice. */
+	static int answer = 1;
 	void *p;
 
-	t->code = t->data = 0;
-	/* Other threads would run on in memory that is about to go. */
-	if (!mm->arg_start || exe_fd < 0 || (size_t)(arch_exec_tramp_end - arch_exec_tramp) > TRAMP_CODE_SIZE ||
-	    self->threads != 1)
-		return false;
-	p = mmap(NULL, TRAMP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (answer <= 0)
+		return answer;
+	if ((size_t)(arch_exec_tramp_end - arch_exec_tramp) > EXEC_MMAP_CODE_SIZE)
+		return answer = -ENOEXEC;
+	p = mmap(NULL, EXEC_MMAP_CODE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
+		return -errno;
+	answer = map_code((uintptr_t)p) ? 0 : -EACCES;
+	munmap(p, EXEC_MMAP_CODE_SIZE);
+	return answer;
+}
+
+bool exec_mmap_tramp_build(const struct bprm_stage *st, const struct bprm_mm *mm, int exe_fd, uint64_t sigmask,
+			   struct exec_mmap_tramp *t)
+{
+	void *want = (void *)(st->base + EXEC_MMAP_CODE_SIZE);
+	struct tramp_data *d;
+
+	t->code = t->data = 0;
+	if (mmap(want, EXEC_MMAP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    want)
 		return false;
-	d = p;
+	d = want;
 	d->exe_fd = (uint64_t)exe_fd;
+	d->sigmask = sigmask;
 	proc_mm_fill(&d->with_exe, mm, exe_fd);
 	proc_mm_fill(&d->without_exe, mm, -1);
-	t->code = map_code();
-	if (!t->code) {
-		munmap(p, TRAMP_DATA_SIZE);
+	if (!map_code(st->base))
 		return false;
-	}
-	t->data = (uintptr_t)p;
+	t->code = st->base;
+	t->data = (uintptr_t)want;
 	return true;
 }
 
@@ -147,31 +171,77 @@ static uint64_t hex(const char **p)
 	}
 }
 
-/* What the maps say, for the complement below. */
+static const char *skip_field(const char *p)
+{
+	while (*p == ' ')
+		p++;
+	while (*p && *p != ' ')
+		p++;
+	return p;
+}
+
+/* What the maps say, for the complement and the moves below. */
 struct maps_scan {
-	struct exec_mmap_keep *keep;
-	size_t nkeep, cap;
+	const struct bprm_stage *st;
+	struct tramp_data *d;
+	struct exec_mmap_keep keep[16];
+	size_t nkeep;
 	uint64_t top;		/* end of the highest ordinary mapping */
 };
 
+/* The parts of a mapping [s, e) of the staging range that belong to an
+ * area of the image, each a move to its final address. The reservation's
+ * anonymous PROT_NONE filler is not moved: where no segment is, the
+ * kernel leaves a hole. */
+static bool add_moves(struct maps_scan *m, uint64_t s, uint64_t e, bool filler)
+{
+	for (size_t i = 0; i < BPRM_AREAS && !filler; i++) {
+		const struct bprm_area *a = &m->st->area[i];
+		uint64_t lo = s > a->stage ? s : a->stage, hi = e < a->stage + a->len ? e : a->stage + a->len;
+
+		if (!a->len || lo >= hi)
+			continue;
+		if (m->d->nmoves == MAX_MOVES)
+			return false;
+		m->d->moves[m->d->nmoves][0] = lo;
+		m->d->moves[m->d->nmoves][1] = hi - lo;
+		m->d->moves[m->d->nmoves][2] = lo - a->stage + a->final;
+		m->d->nmoves++;
+	}
+	return true;
+}
+
 /* One line of /proc/self/maps, NUL-terminated: "start-end perms offset
- * dev inode  name". False when the kept list is full. */
+ * dev inode  name". False when a list is full. */
 static bool map_line(struct maps_scan *m, const char *l)
 {
 	const char *p = l;
-	uint64_t s = hex(&p), e;
+	uint64_t s = hex(&p), e, inode;
+	bool none;
 
 	if (*p++ != '-')
 		return true;
 	e = hex(&p);
 	if (special_line(p)) {
-		if (m->nkeep == m->cap)
+		if (m->nkeep == sizeof(m->keep) / sizeof(m->keep[0]))
 			return false;
 		m->keep[m->nkeep++] = (struct exec_mmap_keep){ s, e };
-	} else if (e > m->top) {
-		m->top = e;
+		return true;
 	}
-	return true;
+	if (e > m->top)
+		m->top = e;
+	if (s >= m->st->base + m->st->len || e <= m->st->base)
+		return true;
+	while (*p == ' ')
+		p++;
+	none = !strncmp(p, "---", 3);
+	p = skip_field(skip_field(skip_field(p)));	/* perms, offset, dev */
+	while (*p == ' ')
+		p++;
+	inode = 0;
+	while (*p >= '0' && *p <= '9')
+		inode = inode * 10 + (uint64_t)(*p++ - '0');
+	return add_moves(m, s, e, none && inode == 0);
 }
 
 /* [0, top) minus the kept areas, as munmap ranges. Gaps between old
@@ -181,7 +251,6 @@ static bool map_line(struct maps_scan *m, const char *l)
  * page's list is full. */
 static bool complement(struct tramp_data *d, struct exec_mmap_keep *keep, size_t nkeep, uint64_t top)
 {
-	const size_t max = sizeof(d->ranges) / sizeof(d->ranges[0]);
 	uint64_t cur = 0;
 
 	/* Sorted by start: a handful of areas. */
@@ -198,7 +267,7 @@ static bool complement(struct tramp_data *d, struct exec_mmap_keep *keep, size_t
 		if (ks > top)
 			ks = top;
 		if (ks > cur) {
-			if (d->nranges == max)
+			if (d->nranges == MAX_RANGES)
 				return false;
 			d->ranges[d->nranges][0] = cur;
 			d->ranges[d->nranges][1] = ks - cur;
@@ -210,24 +279,18 @@ static bool complement(struct tramp_data *d, struct exec_mmap_keep *keep, size_t
 	return true;
 }
 
-_Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struct exec_mmap_keep *keep, size_t nkeep,
-				   uintptr_t entry, uintptr_t sp)
+/* Read /proc/self/maps into the scan, a line at a time through a stack
+ * buffer. False on any failure: the lists would be incomplete. */
+static bool scan_maps(struct maps_scan *m)
 {
-	struct tramp_data *d = (struct tramp_data *)t->data;
-	struct exec_mmap_keep all[EXEC_MMAP_KEEP_MAX + 8];
-	struct maps_scan m = { .keep = all, .cap = sizeof(all) / sizeof(all[0]) };
 	/* A maps line is at most a path (PATH_MAX) and ~100 bytes more. */
 	char buf[8192];
 	size_t have = 0;
-	bool ok = nkeep <= EXEC_MMAP_KEEP_MAX;
+	bool ok = true;
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 
-	if (ok) {
-		memcpy(all, keep, nkeep * sizeof(*keep));
-		m.nkeep = nkeep;
-	}
 	if (fd < 0)
-		ok = false;
+		return false;
 	while (ok) {
 		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
 		char *line = buf, *nl;
@@ -242,7 +305,7 @@ _Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struc
 		buf[have] = '\0';
 		while (ok && (nl = strchr(line, '\n'))) {
 			*nl = '\0';
-			ok = map_line(&m, line);
+			ok = map_line(m, line);
 			line = nl + 1;
 		}
 		have -= (size_t)(line - buf);
@@ -251,12 +314,32 @@ _Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struc
 		if (have == sizeof(buf) - 1)
 			ok = false;
 	}
-	if (fd >= 0)
-		close(fd);
-	/* Without a complete list nothing is unmapped: the old mappings stay
-	 * (as they did before uexec unmapped them), the rest still happens. */
-	if (!ok || !complement(d, all, m.nkeep, m.top))
-		d->nranges = 0;
+	close(fd);
+	return ok;
+}
+
+_Noreturn void exec_mmap_die(void)
+{
+	/* force_fatal_sig(SIGKILL): past the point of no return there is no
+	 * process to return to. */
+	for (;;)
+		syscall(SYS_kill, syscall(SYS_getpid), SIGKILL);
+}
+
+_Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struct bprm_stage *st, uintptr_t entry,
+				    uintptr_t sp)
+{
+	struct tramp_data *d = (struct tramp_data *)t->data;
+	struct maps_scan m = { .st = st, .d = d };
+
+	d->nmoves = 0;
+	if (!scan_maps(&m) || m.nkeep == sizeof(m.keep) / sizeof(m.keep[0]))
+		exec_mmap_die();
+	m.keep[m.nkeep++] = (struct exec_mmap_keep){ st->base, st->base + st->len };
+	if (!complement(d, m.keep, m.nkeep, m.top))
+		exec_mmap_die();
+	d->rest_start = st->base + EXEC_MMAP_SLOT;
+	d->rest_len = st->len - EXEC_MMAP_SLOT;
 	((void (*)(uintptr_t, uintptr_t, uintptr_t))t->code)(entry, sp, t->data);
 	__builtin_unreachable();
 }

@@ -1,4 +1,6 @@
-/* The end of exec_mmap() in user space: see exec_mmap.c. */
+/* The end of exec_mmap() in user space, and the new image's move to its
+ * final addresses: see exec_mmap.c. Nothing here allocates: it runs after
+ * the point of no return. */
 #ifndef UEXEC_EXEC_MMAP_H
 #define UEXEC_EXEC_MMAP_H
 
@@ -7,29 +9,39 @@
 #include <stdint.h>
 
 struct bprm_mm;
-struct new_exec_self;
+struct bprm_stage;
 
-/* Built at the point of no return; false when it cannot be (other
- * threads, W^X refusing both ways): then use proc_mm_set() and
- * arch_jump(). */
+/* The trampoline's slot, the first bytes of the staging range: a code
+ * page, then its data. */
+#define EXEC_MMAP_CODE_SIZE 4096
+#define EXEC_MMAP_DATA_SIZE 8192
+#define EXEC_MMAP_SLOT (EXEC_MMAP_CODE_SIZE + EXEC_MMAP_DATA_SIZE)
+
+/* For prepare: may this process run a trampoline at all (a page mapped
+ * executable from a memfd, or an anonymous one made executable)? 0, or
+ * -EACCES where the policy refuses both (the answer is kept for the
+ * process's life). */
+int exec_mmap_check(void);
+
 struct exec_mmap_tramp {
 	uintptr_t code, data;
 };
-/* An area of the new image that stays: [start, end). */
-struct exec_mmap_keep {
-	uintptr_t start, end;
-};
-bool exec_mmap_tramp_build(const struct new_exec_self *self, const struct bprm_mm *mm, int exe_fd,
+/* Map the trampoline's pages into the staging range's slot and fill its
+ * data: /proc/self for mm (exe_fd offered, then closed by the
+ * trampoline), the signal mask the new program gets. False when a page
+ * could not be mapped. */
+bool exec_mmap_tramp_build(const struct bprm_stage *st, const struct bprm_mm *mm, int exe_fd, uint64_t sigmask,
 			   struct exec_mmap_tramp *t);
-/* Its two areas, to keep when the rest goes. */
-#define EXEC_MMAP_TRAMP_AREAS 2
-void exec_mmap_tramp_areas(const struct exec_mmap_tramp *t, struct exec_mmap_keep out[EXEC_MMAP_TRAMP_AREAS]);
-/* The most areas exec_mmap_tramp_jump() keeps for the new image. */
-#define EXEC_MMAP_KEEP_MAX 64
-/* Unmap everything but keep[] (at most EXEC_MMAP_KEEP_MAX) and the vDSO,
- * set /proc/self (exe_fd included, which must not be close-on-exec: it is
- * closed there), jump to entry with sp. No allocation. */
-_Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struct exec_mmap_keep *keep, size_t nkeep,
-				    uintptr_t entry, uintptr_t sp);
+
+/* Unmap everything but the staging range and the vDSO, move the image's
+ * mappings to their final addresses, unmap the rest of the staging range
+ * but the trampoline, set /proc/self, restore the signal mask, jump to
+ * entry with sp. */
+_Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struct bprm_stage *st, uintptr_t entry,
+				    uintptr_t sp);
+
+/* Kill this process with SIGKILL: an exec that fails past its point of no
+ * return, as the kernel's. */
+_Noreturn void exec_mmap_die(void);
 
 #endif

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -234,4 +236,24 @@ void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep
 	sigaltstack(&ss, NULL);
 	unregister_rseq();
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
+}
+
+enum new_exec_share new_exec_sharing(void)
+{
+	struct new_exec_self self;
+	int err;
+
+	if (unshare(CLONE_VM) == 0)
+		return NEW_EXEC_ALONE;
+	err = errno;
+	new_exec_self_read(&self);
+	if (self.threads > 1)
+		return NEW_EXEC_THREADS;
+	if (err == EINVAL)
+		return NEW_EXEC_SHARED_VM;
+	/* unshare() filtered (seccomp): the parent is the one a vfork or
+	 * CLONE_VM child would share with; without kcmp, nothing to tell. */
+	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) == 0)
+		return NEW_EXEC_SHARED_VM;
+	return NEW_EXEC_ALONE;
 }

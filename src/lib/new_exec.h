@@ -27,6 +27,14 @@ struct new_exec_self {
 };
 void new_exec_self_read(struct new_exec_self *self);
 
+/* Who else shares this address space: nobody, other threads of this
+ * process, or another process (a vfork or CLONE_VM child, or the parent of
+ * one). unshare(CLONE_VM) answers in one system call (the kernel refuses
+ * it with EINVAL exactly then); where it is filtered, /proc/self/status's
+ * thread count and kcmp(KCMP_VM) against the parent. */
+enum new_exec_share { NEW_EXEC_ALONE, NEW_EXEC_THREADS, NEW_EXEC_SHARED_VM };
+enum new_exec_share new_exec_sharing(void);
+
 /* Make fd survive the exec (clear close-on-exec). */
 void new_exec_keep_fd(int fd);
 
