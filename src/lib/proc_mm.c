@@ -39,8 +39,9 @@ void proc_mm_fill(struct prctl_mm_map *map, const struct bprm_mm *mm, int exe_fd
 	};
 	/* validate_prctl_map_addr() wants brk strictly after end_data; the
 	 * kernel's own page-aligned brk can equal it when the last segment
-	 * has no bss and ends on a page boundary. */
-	if (map->start_brk <= map->end_data)
+	 * has no bss and ends on a page boundary. A brk below the image (a
+	 * static-pie's, at ELF_ET_DYN_BASE) is left where it is. */
+	if (map->start_brk <= map->end_data && map->start_brk >= map->start_data)
 		map->start_brk = map->brk = map->end_data + 4096;
 }
 
