@@ -314,7 +314,7 @@ static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
 		if (interp)
 			st->area[1].final = mm_layout_mmap(l, c->interp.lay.total, c->interp.lay.max_align);
 		if (layout_fits(st, vdso))
-			return 0;
+			return exec_mmap_map_code(b);
 	}
 	return bprm_fail(b, -ENOMEM, "%s needs 0x%lx-0x%lx, which this process cannot leave free for it (the vDSO "
 			 "or the range uexec prepares the image in is there)", c->prog.path,

@@ -33,6 +33,8 @@
 #include "arch.h"
 #include "bprm.h"
 #include "proc_mm.h"
+#include "sys.h"
+#include "vm_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,53 +76,46 @@ _Static_assert(offsetof(struct tramp_data, ranges) == 256, "offset used by the t
 _Static_assert(offsetof(struct tramp_data, moves) == 256 + MAX_RANGES * 16, "offset used by the trampoline");
 _Static_assert(sizeof(struct tramp_data) <= EXEC_MMAP_DATA_SIZE, "the data fits its pages");
 
-/* The code page at addr (the staging range's first page, MAP_FIXED over
- * its reservation): a memfd mapped read+exec, never writable and
- * executable in turn; where memfds may not be executed (vm.memfd_noexec=2)
- * an anonymous page written then made read+exec, which strict W^X
- * policies refuse in their turn. Raw system calls, no record: the page
- * lies inside the staging reservation, whose record covers it. */
-static bool map_code(uintptr_t addr)
+/* The code page, the staging range's first page, mapped in prepare over
+ * its reservation: a memfd mapped read+exec, never writable and executable
+ * in turn; where memfds may not be executed (vm.memfd_noexec=2) an
+ * anonymous page written then made read+exec, which strict W^X policies
+ * refuse in their turn, and then prepare fails. Done in prepare so that
+ * the point of no return meets no policy it could have refused. */
+int exec_mmap_map_code(struct bprm *b)
 {
 	const size_t code = (size_t)(arch_exec_tramp_end - arch_exec_tramp);
-	void *want = (void *)addr, *p = MAP_FAILED;
-	int fd;
+	void *want = (void *)b->stage.base, *p = MAP_FAILED;
+	int fd, err;
 
+	if (code > EXEC_MMAP_CODE_SIZE)
+		return bprm_fail(b, -ENOEXEC, "the trampoline's code (%zu bytes) does not fit its page", code);
 	/* Only the code is written: the rest of the mapped page reads as
 	 * zeros, and no page-sized copy is made on a stack whose pages are
 	 * the parent's, copied on write. */
-	fd = memfd_create("uexec-exec-trampoline", MFD_CLOEXEC);
+	fd = sys_memfd("uexec-exec-trampoline", MFD_CLOEXEC, arch_exec_tramp, code);
 	if (fd >= 0) {
-		if (write(fd, arch_exec_tramp, code) == (ssize_t)code)
-			p = mmap(want, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0);
-		close(fd);
+		p = vm_map_mmap_within(&b->vm, want, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED,
+				       fd, 0);
+		err = errno;
+		sys_close(fd);
 		if (p == want)
-			return true;
+			return 0;
+		/* Anything but the policy (no memory) is the error itself. */
+		if (err != EPERM && err != EACCES)
+			return bprm_fail(b, -err, "cannot map the trampoline's page");
+	} else if (errno != EPERM && errno != EACCES && errno != EINVAL) {
+		return bprm_fail(b, -errno, "cannot create the trampoline's memfd");
 	}
-	p = mmap(want, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	p = vm_map_mmap_within(&b->vm, want, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (p != want)
-		return false;
+		return bprm_fail(b, -errno, "cannot map the trampoline's page");
 	memcpy(p, arch_exec_tramp, code);
-	return mprotect(p, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0;
-}
-
-int exec_mmap_check(void)
-{
-	/* Asked once per process (forked children inherit the answer): the
-	 * policy does not change under a running process in practice. */
-	static int answer = 1;
-	void *p;
-
-	if (answer <= 0)
-		return answer;
-	if ((size_t)(arch_exec_tramp_end - arch_exec_tramp) > EXEC_MMAP_CODE_SIZE)
-		return answer = -ENOEXEC;
-	p = mmap(NULL, EXEC_MMAP_CODE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	answer = map_code((uintptr_t)p) ? 0 : -EACCES;
-	munmap(p, EXEC_MMAP_CODE_SIZE);
-	return answer;
+	if (sys_mprotect(p, EXEC_MMAP_CODE_SIZE, PROT_READ | PROT_EXEC) < 0)
+		return bprm_fail(b, -errno, "neither a memfd nor an anonymous page may be made executable here (a "
+				 "W^X policy): uexec has nowhere to run its last instructions from");
+	return 0;
 }
 
 bool exec_mmap_tramp_build(const struct bprm_stage *st, const struct bprm_mm *mm, int exe_fd, uint64_t sigmask,
@@ -130,6 +125,7 @@ bool exec_mmap_tramp_build(const struct bprm_stage *st, const struct bprm_mm *mm
 	struct tramp_data *d;
 
 	t->code = t->data = 0;
+	/* Raw: inside the staging reservation, whose record is committed. */
 	if (mmap(want, EXEC_MMAP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
 	    want)
 		return false;
@@ -138,8 +134,6 @@ bool exec_mmap_tramp_build(const struct bprm_stage *st, const struct bprm_mm *mm
 	d->sigmask = sigmask;
 	proc_mm_fill(&d->with_exe, mm, exe_fd);
 	proc_mm_fill(&d->without_exe, mm, -1);
-	if (!map_code(st->base))
-		return false;
 	t->code = st->base;
 	t->data = (uintptr_t)want;
 	return true;

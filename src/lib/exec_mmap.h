@@ -17,17 +17,19 @@ struct bprm_stage;
 #define EXEC_MMAP_DATA_SIZE 8192
 #define EXEC_MMAP_SLOT (EXEC_MMAP_CODE_SIZE + EXEC_MMAP_DATA_SIZE)
 
-/* For prepare: may this process run a trampoline at all (a page mapped
- * executable from a memfd, or an anonymous one made executable)? 0, or
- * -EACCES where the policy refuses both (the answer is kept for the
- * process's life). */
-int exec_mmap_check(void);
+struct bprm;
+
+/* For prepare: map the trampoline's code page at the start of the staging
+ * range b->stage (a page mapped executable from a memfd, or an anonymous
+ * one made executable). 0, or -errno with a diagnosis (EACCES where a W^X
+ * policy refuses both). */
+int exec_mmap_map_code(struct bprm *b);
 
 struct exec_mmap_tramp {
 	uintptr_t code, data;
 };
-/* Map the trampoline's pages into the staging range's slot and fill its
- * data: /proc/self for mm (exe_fd offered, then closed by the
+/* Map the trampoline's data page into the staging range's slot and fill
+ * it: /proc/self for mm (exe_fd offered, then closed by the
  * trampoline), the signal mask the new program gets. False when a page
  * could not be mapped. */
 bool exec_mmap_tramp_build(const struct bprm_stage *st, const struct bprm_mm *mm, int exe_fd, uint64_t sigmask,
