@@ -7,7 +7,7 @@
  *                    reversible: uexec_release() undoes all of it.
  *   uexec_start()    the point of no return: exec semantics (close-on-exec
  *                    descriptors, signals, comm), free the loader's own
- *                    memory, jump.
+ *                    memory, replace the address space, jump.
  * uexec_execve() is both, with execve()'s contract.
  *
  * Errors are negative errno values, chosen to be the ones the Linux kernel's
@@ -124,7 +124,23 @@ struct uexec_image;
 /* Prepare path for execution with argv and envp (NULL-terminated; argv may be
  * empty, as with the kernel). On success *out owns every resource and 0 is
  * returned; on failure nothing is left allocated, mapped or open and -errno is
- * returned. opt may be NULL. */
+ * returned. opt may be NULL.
+ *
+ * The image is laid out for the addresses the kernel would give it in a
+ * fresh address space (ET_EXEC at its p_vaddr, ET_DYN with an interpreter
+ * at ELF_ET_DYN_BASE + random, the interpreter and a static-pie below a
+ * fresh random mmap base, the stack below a randomized STACK_TOP), whatever
+ * this process has mapped there: it is built at a free staging range and
+ * moved by uexec_start(). Trace events name the final addresses.
+ *
+ * The hard callers (all three prepare functions, and so uexec_execve()):
+ *   - another thread in this process, or another process sharing this
+ *     address space (a vfork or CLONE_VM child, the parent of a running
+ *     CLONE_VM child): -EBUSY, with a diagnosis, before anything is
+ *     allocated or mapped. The kernel ends the other threads (de_thread)
+ *     and gives a vfork child a new mm; uexec can do neither, and would
+ *     otherwise replace memory the others run in. A vfork parent's memory
+ *     is left exactly as it was; threads keep running. */
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 		  const struct uexec_options *opt, struct uexec_image **out);
 
@@ -145,16 +161,26 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 /* Undo uexec_prepare(): unmap the image and the stack, close, free. */
 void uexec_release(struct uexec_image *img);
 
-/* The point of no return. Applies exec semantics, frees everything the loader
- * allocated for itself, and jumps to the new program. Like the kernel's
- * exec_mmap() it then removes the caller's address space: every mapping but
- * the new image, its stack and the vDSO is unmapped on the way (not when
- * the caller has other threads), and /proc/self/cmdline, environ, auxv,
- * stat and (with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) exe describe the
- * new program (prctl PR_SET_MM_MAP). */
+/* The point of no return. Blocks every signal (no handler may run in a
+ * half-built process), applies exec semantics, frees everything the loader
+ * allocated for itself, and, from a trampoline page, removes the caller's
+ * address space as the kernel's exec_mmap() does (every mapping but the
+ * vDSO and the trampoline's two pages), moves the new image and its stack
+ * to their final addresses (mremap), sets /proc/self/cmdline, environ,
+ * auxv, stat and (with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) exe
+ * (prctl PR_SET_MM_MAP), restores the caller's signal mask as its last
+ * system call (the kernel keeps the mask across execve) and jumps with an
+ * indirect jmp (no push/ret: shadow-stack safe). A failure past this point
+ * (a move refused: no memory) kills the process with SIGKILL, as the
+ * kernel's exec does. Called while another thread runs or a CLONE_VM
+ * sibling shares the address space (started after uexec_prepare()
+ * checked), it releases the image and kills the calling process with
+ * SIGKILL (a vfork child only: its parent resumes unchanged). */
 _Noreturn void uexec_start(struct uexec_image *img);
 
-/* execve(2)'s contract: returns only on failure, -1 with errno set. */
+/* execve(2)'s contract: returns only on failure, -1 with errno set
+ * (EBUSY from a multi-threaded caller or a vfork / CLONE_VM child, see
+ * uexec_prepare()). */
 int uexec_execve(const char *path, char *const argv[], char *const envp[]);
 
 /* Accounting: live objects across every cache of the engine (0 when idle).

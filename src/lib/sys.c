@@ -1,12 +1,10 @@
 #include "sys.h"
 #include "fault.h"
-#include "vm_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <uexec/uexec.h>
 
 static size_t open_fds, peak_fds;
 
@@ -129,12 +127,4 @@ size_t sys_open_fds(void)
 size_t sys_peak_fds(void)
 {
 	return peak_fds;
-}
-
-void uexec_resource_usage(struct uexec_resource_usage *u)
-{
-	u->mappings = vm_map_live_areas();
-	u->mappings_peak = vm_map_peak_areas();
-	u->fds = open_fds;
-	u->fds_peak = peak_fds;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <uexec/uexec.h>
 
 static KMEM_CACHE_DEFINE(vm_area_cache, "vm_area", struct vm_area);
 
@@ -38,9 +39,19 @@ void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags,
 	return p;
 }
 
+const struct vm_area *vm_map_first(const struct vm_map *m)
+{
+	return m->head;
+}
+
+const struct vm_area *vm_map_next(const struct vm_area *a)
+{
+	return a->next;
+}
+
 static int inside_owned_area(const struct vm_map *m, uintptr_t start, size_t len)
 {
-	for (const struct vm_area *a = m->head; a; a = a->next)
+	for (const struct vm_area *a = vm_map_first(m); a; a = vm_map_next(a))
 		if (start >= a->start && len <= a->len && start - a->start <= a->len - len)
 			return 1;
 	return 0;
@@ -99,4 +110,14 @@ size_t vm_map_live_areas(void)
 size_t vm_map_peak_areas(void)
 {
 	return peak_areas;
+}
+
+/* The engine's mappings (here) and descriptors (sys.c): the one public
+ * view of both, kept on this side so that sys.c needs nothing of vm_map. */
+void uexec_resource_usage(struct uexec_resource_usage *u)
+{
+	u->mappings = vm_map_live_areas();
+	u->mappings_peak = vm_map_peak_areas();
+	u->fds = sys_open_fds();
+	u->fds_peak = sys_peak_fds();
 }
