@@ -83,7 +83,7 @@ static void record_failure(struct ll_shared *sh, uint32_t iter, uint32_t kind, i
  */
 static bool wait_with_timeout(pid_t pid, double timeout_s, struct ll_shared *sh, int *status)
 {
-	uint64_t deadline = ll_now_ns() + (uint64_t)(timeout_s * 1e9);
+	uint64_t deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	bool forwarded = false, killed = false;
 
@@ -98,7 +98,7 @@ static bool wait_with_timeout(pid_t pid, double timeout_s, struct ll_shared *sh,
 			*status = 0;
 			break;
 		}
-		now = ll_now_ns();
+		now = now_ns();
 		if (!killed && now >= deadline) {
 			/* The whole group: `sh -c 'sleep 30'` leaves sleep
 			 * behind if only the shell is killed. */
@@ -209,7 +209,7 @@ spawner_main(int ctl, int reply, char *const argv[], bool quiet, struct ll_share
 #endif
 	while (full_read(ctl, &rq, sizeof(rq)) == 1) {
 		struct ll_batch_result res = { 0 };
-		uint64_t t0 = ll_now_ns();
+		uint64_t t0 = now_ns();
 
 		__atomic_store_n(&sh->done, 0, __ATOMIC_RELAXED);
 		for (uint32_t i = 0; i < rq.count; i++) {
@@ -222,7 +222,7 @@ spawner_main(int ctl, int reply, char *const argv[], bool quiet, struct ll_share
 			res.ran++;
 			__atomic_store_n(&sh->done, res.ran, __ATOMIC_RELEASE);
 		}
-		res.elapsed_ns = ll_now_ns() - t0;
+		res.elapsed_ns = now_ns() - t0;
 		if (full_write(reply, &res, sizeof(res)))
 			break;
 	}
