@@ -11,9 +11,9 @@
 
 /*
  * Data pages per ring (a power of two; plus the metadata page). An exec
- * loop makes ~100k frees/s system-wide and ~500 allocation samples of
- * ~350 bytes per run: a few MB per CPU bridge the reader's 2 ms rounds
- * and a slow (sanitized) reader. The total is capped so a 256-CPU machine
+ * loop makes frees system-wide at a high rate and hundreds of allocation
+ * samples per run, each a few hundred bytes with its callchain: a few MB
+ * per CPU bridge the reader's rounds and a slow (sanitized) reader. The total is capped so a 256-CPU machine
  * does not lock gigabytes: RING_BUDGET_PAGES over all CPUs, per side.
  */
 #define RING_MAX_PAGES 1024

@@ -40,16 +40,15 @@
 #include <unistd.h>
 
 /* What the one read at offset 0 asks for: the first KiB, which holds the
- * ELF header, the program header table and the PT_INTERP string of 4,353
- * of the 4,366 ELF files under /usr (the others get a second read for the
- * table or the string). Each read avoided is a system call, ~1 us on a
- * file not read yet; reading 4 KiB instead of 1 cost 4% more CPU time in
- * the benchmark (the copy out of cold page-cache lines). */
+ * ELF header, the program header table and the PT_INTERP string of nearly
+ * every ELF file (the others get a second read for the table or the
+ * string). Each read avoided is a system call; a larger first read costs
+ * more than it saves, in the copy out of cold page-cache lines. */
 #define HEAD_SIZE 1024
 #define JOBS_MAX 256
 /* Default: one thread per CPU the process may run on, at most this many
- * (measured on 2 CPUs only; a batch of 1024 files still gives 32 threads
- * 32 files each). */
+ * (a batch of BATCH_MAX files still gives each thread a share worth its
+ * wake-up). */
 #define JOBS_DEFAULT_MAX 32
 
 /* The library's counters (kmem, descriptors) are not thread safe: the

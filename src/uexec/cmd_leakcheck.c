@@ -37,8 +37,8 @@
 /* Iterations run before the first measurement. The first prepare
  * registers caches and lets libc set up what it keeps for the whole
  * process (malloc arenas, its mmap threshold, the heap's high-water
- * mark); measured on a dynamic /bin/true, the heap settles within a few
- * dozen runs and not after 2. A leak per exec still shows as growth over
+ * mark), which takes a few dozen runs to settle, not one or two: the
+ * warm-up is well past that. A leak per exec still shows as growth over
  * the N measured iterations; a one-time allocation is not a leak. */
 #define WARMUP 100
 
