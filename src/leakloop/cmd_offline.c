@@ -141,6 +141,15 @@ static void diff_add(struct diff_row *r, const struct ll_snap_entry *b,
 	r->d_b = (int64_t)r->after_b - (int64_t)r->before_b;
 }
 
+/* Opens a growing entry's object: which entry, and its object size. */
+static void json_entry(struct json *j, const char *name, uint32_t dup, uint64_t size)
+{
+	json_begin_object(j, NULL);
+	json_string(j, "name", name);
+	json_uint(j, "occurrence", dup);
+	json_uint(j, "size", size);
+}
+
 static void diff_json(const struct ll_snap *s, char **paths, uint32_t iters,
 		      const struct diff_row *rows, size_t ngrow, size_t total)
 {
@@ -160,10 +169,7 @@ static void diff_json(const struct ll_snap *s, char **paths, uint32_t iters,
 	for (size_t i = 0; i < ngrow; i++) {
 		const struct diff_row *r = &rows[i];
 
-		json_begin_object(&j, NULL);
-		json_string(&j, "name", r->name);
-		json_uint(&j, "occurrence", r->dup);
-		json_uint(&j, "size", r->size);
+		json_entry(&j, r->name, r->dup, r->size);
 		json_begin_object(&j, "before");
 		json_uint(&j, "objects", r->before);
 		json_uint(&j, "bytes", r->before_b);
@@ -373,10 +379,7 @@ static void trend_json(const struct ll_snap *s, char **paths, size_t nsnap,
 	for (size_t i = 0; i < ngrow; i++) {
 		const struct trend_row *r = &rows[i];
 
-		json_begin_object(&j, NULL);
-		json_string(&j, "name", r->name);
-		json_uint(&j, "occurrence", r->dup);
-		json_uint(&j, "size", r->size);
+		json_entry(&j, r->name, r->dup, r->size);
 		json_begin_array(&j, "objects");
 		for (size_t k = 0; k < nsnap; k++)
 			json_fixed(&j, NULL, r->y[k], 0);

@@ -210,41 +210,37 @@ static void print_help(const char *cmd, bool allow_json, bool allow_fd)
 static int build_argv(struct exec_args *a, int argc, char **argv, int first, const char *argv0,
 		      bool allow_fd, const char *cmd)
 {
-	if (a->fd >= 0) {
-		/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is
-		 * the whole argv; the kernel's name for the program,
-		 * /dev/fd/N, stands in for a missing argv[0]. */
-		char fd_name[32];
+	const bool by_fd = a->fd >= 0;
+	char fd_name[32];
 
-		snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
-		a->argv = calloc((size_t)(argc - first) + 2, sizeof(*a->argv));
-		if (!a->argv)
+	if (!by_fd && first >= argc) {
+		fprintf(stderr, "uexec %s: missing PROG\n", cmd);
+		return -EINVAL;
+	}
+	/* With --fd, room for the argv[0] that may be missing. */
+	a->argv = calloc((size_t)(argc - first) + (by_fd ? 2 : 1), sizeof(*a->argv));
+	if (!a->argv)
+		return -ENOMEM;
+	for (int i = first; i < argc; i++)
+		if (!(a->argv[i - first] = strdup(i == first && argv0 ? argv0 : argv[i])))
 			return -ENOMEM;
-		for (int i = first; i < argc; i++)
-			if (!(a->argv[i - first] = strdup(i == first && argv0 ? argv0 : argv[i])))
-				return -ENOMEM;
-		if (first >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
-			return -ENOMEM;
-		/* prog must outlive this function: it names the program in
-		 * messages. */
-		a->prog_buf = strdup(fd_name);
-		if (!a->prog_buf)
-			return -ENOMEM;
-		a->prog = a->prog_buf;
-	} else {
-		if (first >= argc) {
-			fprintf(stderr, "uexec %s: missing PROG\n", cmd);
-			return -EINVAL;
-		}
+	if (!by_fd) {
 		a->prog = argv[first];
 		a->from_stdin = allow_fd && !strcmp(a->prog, "-");
-		a->argv = calloc((size_t)(argc - first) + 1, sizeof(*a->argv));
-		if (!a->argv)
-			return -ENOMEM;
-		for (int i = first; i < argc; i++)
-			if (!(a->argv[i - first] = strdup(i == first && argv0 ? argv0 : argv[i])))
-				return -ENOMEM;
+		return 0;
 	}
+	/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is the
+	 * whole argv; the kernel's name for the program, /dev/fd/N, stands
+	 * in for a missing argv[0]. */
+	snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
+	if (first >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
+		return -ENOMEM;
+	/* prog must outlive this function: it names the program in
+	 * messages. */
+	a->prog_buf = strdup(fd_name);
+	if (!a->prog_buf)
+		return -ENOMEM;
+	a->prog = a->prog_buf;
 	return 0;
 }
 
@@ -269,7 +265,7 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	size_t nsets = 0;
 	bool clear_env = false;
-	int c, ret = EXIT_USAGE;
+	int c, err, ret = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
@@ -326,14 +322,11 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 			goto bad;
 		}
 	}
-	ret = build_argv(a, argc, argv, optind, argv0, allow_fd, cmd);
-	if (ret == -ENOMEM)
+	err = build_argv(a, argc, argv, optind, argv0, allow_fd, cmd);
+	if (err == -ENOMEM)
 		goto nomem;
-	if (ret) {
-		ret = EXIT_USAGE;
+	if (err)
 		goto out;
-	}
-	ret = EXIT_USAGE;
 	a->envp = clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
 	if (!a->envp)
 		goto nomem;
