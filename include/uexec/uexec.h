@@ -198,7 +198,7 @@ struct uexec_cache_info {
 	size_t bytes_active;   /* bytes requested by the live objects */
 };
 
-/* Calls fn for every cache used so far, size classes first. */
+/* Calls fn for every cache used so far, in first-use order. */
 void uexec_kmem_for_each(void (*fn)(void *ctx, const struct uexec_cache_info *c), void *ctx);
 
 /* Mappings (vm_map areas: reservations and anonymous regions, each undone

@@ -11,7 +11,7 @@
  * grows with every step.
  */
 #include "cmd_offline.h"
-#include "json_str.h"
+#include "json.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -141,6 +141,56 @@ static void diff_add(struct diff_row *r, const struct ll_snap_entry *b,
 	r->d_b = (int64_t)r->after_b - (int64_t)r->before_b;
 }
 
+/* Opens a growing entry's object: which entry, and its object size. */
+static void json_entry(struct json *j, const char *name, uint32_t dup, uint64_t size)
+{
+	json_begin_object(j, NULL);
+	json_string(j, "name", name);
+	json_uint(j, "occurrence", dup);
+	json_uint(j, "size", size);
+}
+
+static void diff_json(const struct ll_snap *s, char **paths, uint32_t iters,
+		      const struct diff_row *rows, size_t ngrow, size_t total)
+{
+	struct json j = { .f = stdout };
+
+	json_begin_object(&j, NULL);
+	json_string(&j, "command", "diff");
+	json_string(&j, "format", ll_snap_format_id(s->fmt));
+	json_string(&j, "before", paths[0]);
+	json_string(&j, "after", paths[1]);
+	if (iters)
+		json_uint(&j, "iterations", iters);
+	else
+		json_null(&j, "iterations");
+	json_uint(&j, "entries", total);
+	json_begin_array(&j, "growing");
+	for (size_t i = 0; i < ngrow; i++) {
+		const struct diff_row *r = &rows[i];
+
+		json_entry(&j, r->name, r->dup, r->size);
+		json_begin_object(&j, "before");
+		json_uint(&j, "objects", r->before);
+		json_uint(&j, "bytes", r->before_b);
+		json_end_object(&j);
+		json_begin_object(&j, "after");
+		json_uint(&j, "objects", r->after);
+		json_uint(&j, "bytes", r->after_b);
+		json_end_object(&j);
+		json_int(&j, "objects", r->d);
+		json_int(&j, "bytes", r->d_b);
+		if (iters) {
+			json_double(&j, "objects_per_iteration", (double)r->d / iters);
+			json_double(&j, "bytes_per_iteration", (double)r->d_b / iters);
+		}
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_string(&j, "verdict", ngrow ? "growth" : "none");
+	json_end_object(&j);
+}
+
 static void diff_print(const struct ll_snap *s, char **paths, uint32_t iters,
 		       const struct diff_row *rows, size_t ngrow, size_t total, bool json)
 {
@@ -148,33 +198,7 @@ static void diff_print(const struct ll_snap *s, char **paths, uint32_t iters,
 	const char *noun = ll_snap_entry_noun(s->fmt);
 
 	if (json) {
-		printf("{\"command\":\"diff\",\"format\":\"%s\",\"before\":",
-		       ll_snap_format_id(s->fmt));
-		ll_json_str(stdout, paths[0]);
-		printf(",\"after\":");
-		ll_json_str(stdout, paths[1]);
-		if (iters)
-			printf(",\"iterations\":%" PRIu32, iters);
-		else
-			printf(",\"iterations\":null");
-		printf(",\"entries\":%zu,\"growing\":[", total);
-		for (size_t i = 0; i < ngrow; i++) {
-			const struct diff_row *r = &rows[i];
-
-			printf("%s{\"name\":", i ? "," : "");
-			ll_json_str(stdout, r->name);
-			printf(",\"occurrence\":%" PRIu32 ",\"size\":%" PRIu64
-			       ",\"before\":{\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
-			       ",\"after\":{\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
-			       ",\"objects\":%" PRId64 ",\"bytes\":%" PRId64,
-			       r->dup, r->size, r->before, r->before_b, r->after, r->after_b,
-			       r->d, r->d_b);
-			if (iters)
-				printf(",\"objects_per_iteration\":%.6g,\"bytes_per_iteration\":%.6g",
-				       (double)r->d / iters, (double)r->d_b / iters);
-			printf("}");
-		}
-		printf("],\"verdict\":\"%s\"}\n", ngrow ? "growth" : "none");
+		diff_json(s, paths, iters, rows, ngrow, total);
 		return;
 	}
 	printf("%s -> %s: %s, %zu of %zu %ss grew\n", paths[0], paths[1],
@@ -337,6 +361,44 @@ static bool series_grows(const struct ll_fit *f, const double *y, size_t n, doub
 	return f->slope > 0 && f->r2 >= min_r2 && y[n - 1] > y[0];
 }
 
+static void trend_json(const struct ll_snap *s, char **paths, size_t nsnap,
+		       const struct trend_row *rows, size_t ngrow, size_t total, double min_r2)
+{
+	struct json j = { .f = stdout };
+
+	json_begin_object(&j, NULL);
+	json_string(&j, "command", "trend");
+	json_string(&j, "format", ll_snap_format_id(s->fmt));
+	json_begin_array(&j, "snapshots");
+	for (size_t i = 0; i < nsnap; i++)
+		json_string(&j, NULL, paths[i]);
+	json_end_array(&j);
+	json_double(&j, "min_r2", min_r2);
+	json_uint(&j, "entries", total);
+	json_begin_array(&j, "growing");
+	for (size_t i = 0; i < ngrow; i++) {
+		const struct trend_row *r = &rows[i];
+
+		json_entry(&j, r->name, r->dup, r->size);
+		json_begin_array(&j, "objects");
+		for (size_t k = 0; k < nsnap; k++)
+			json_fixed(&j, NULL, r->y[k], 0);
+		json_end_array(&j);
+		json_begin_array(&j, "bytes");
+		for (size_t k = 0; k < nsnap; k++)
+			json_fixed(&j, NULL, r->yb[k], 0);
+		json_end_array(&j);
+		json_double(&j, "objects_per_snapshot", r->fit.slope);
+		json_double(&j, "objects_r2", r->fit.r2);
+		json_double(&j, "bytes_per_snapshot", r->fitb.slope);
+		json_double(&j, "bytes_r2", r->fitb.r2);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_string(&j, "verdict", ngrow ? "growth" : "none");
+	json_end_object(&j);
+}
+
 static void trend_print(const struct ll_snap *s, char **paths, size_t nsnap,
 			const struct trend_row *rows, size_t ngrow, size_t total, double min_r2,
 			bool json)
@@ -345,30 +407,7 @@ static void trend_print(const struct ll_snap *s, char **paths, size_t nsnap,
 	char name[LL_SNAP_NAME_MAX + 16];
 
 	if (json) {
-		printf("{\"command\":\"trend\",\"format\":\"%s\",\"snapshots\":[",
-		       ll_snap_format_id(s->fmt));
-		for (size_t i = 0; i < nsnap; i++) {
-			printf("%s", i ? "," : "");
-			ll_json_str(stdout, paths[i]);
-		}
-		printf("],\"min_r2\":%.6g,\"entries\":%zu,\"growing\":[", min_r2, total);
-		for (size_t i = 0; i < ngrow; i++) {
-			const struct trend_row *r = &rows[i];
-
-			printf("%s{\"name\":", i ? "," : "");
-			ll_json_str(stdout, r->name);
-			printf(",\"occurrence\":%" PRIu32 ",\"size\":%" PRIu64 ",\"objects\":[",
-			       r->dup, r->size);
-			for (size_t k = 0; k < nsnap; k++)
-				printf("%s%.0f", k ? "," : "", r->y[k]);
-			printf("],\"bytes\":[");
-			for (size_t k = 0; k < nsnap; k++)
-				printf("%s%.0f", k ? "," : "", r->yb[k]);
-			printf("],\"objects_per_snapshot\":%.6g,\"objects_r2\":%.6g"
-			       ",\"bytes_per_snapshot\":%.6g,\"bytes_r2\":%.6g}",
-			       r->fit.slope, r->fit.r2, r->fitb.slope, r->fitb.r2);
-		}
-		printf("],\"verdict\":\"%s\"}\n", ngrow ? "growth" : "none");
+		trend_json(s, paths, nsnap, rows, ngrow, total, min_r2);
 		return;
 	}
 	printf("%zu snapshots, %s %s .. %s: %zu of %zu %ss grow (R2 >= %.2g)\n", nsnap,

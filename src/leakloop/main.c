@@ -35,7 +35,7 @@ static void on_signal(int sig)
 
 static double now_s(void)
 {
-	return (double)ll_now_ns() / 1e9;
+	return (double)now_ns() / 1e9;
 }
 
 static void usage(FILE *f)

@@ -11,9 +11,9 @@
 
 /*
  * Data pages per ring (a power of two; plus the metadata page). An exec
- * loop makes ~100k frees/s system-wide and ~500 allocation samples of
- * ~350 bytes per run: a few MB per CPU bridge the reader's 2 ms rounds
- * and a slow (sanitized) reader. The total is capped so a 256-CPU machine
+ * loop makes frees system-wide at a high rate and hundreds of allocation
+ * samples per run, each a few hundred bytes with its callchain: a few MB
+ * per CPU bridge the reader's rounds and a slow (sanitized) reader. The total is capped so a 256-CPU machine
  * does not lock gigabytes: RING_BUDGET_PAGES over all CPUs, per side.
  */
 #define RING_MAX_PAGES 1024
@@ -86,7 +86,7 @@ void ll_iter_log_push(struct ll_iter_log *log, uint32_t iter)
 	 * release store. */
 	uint64_t h = log->head;
 
-	log->e[h % LL_ITER_LOG].t = ll_now_ns();
+	log->e[h % LL_ITER_LOG].t = now_ns();
 	log->e[h % LL_ITER_LOG].iter = iter;
 	__atomic_store_n(&log->head, h + 1, __ATOMIC_RELEASE);
 }
@@ -249,7 +249,7 @@ static void apply_pending(struct ll_perf_reader *r)
  */
 void ll_perf_reader_round(struct ll_perf_reader *r)
 {
-	uint64_t start = ll_now_ns();
+	uint64_t start = now_ns();
 
 	pull_iterations(r);
 	for (size_t i = 0; i < r->nrings; i++)

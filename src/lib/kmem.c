@@ -37,7 +37,8 @@ static void cache_register(struct kmem_cache *c)
 {
 	struct kmem_cache **pp = &cache_list;
 
-	/* Keep size classes first, named caches after, each in first-use order. */
+	/* Appended: the list is in first-use order, size classes and named
+	 * caches mixed, the order a report lists them in. */
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = c;

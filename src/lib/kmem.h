@@ -1,7 +1,8 @@
 /* Slab-style accounting for every allocation the engine makes.
  *
- * The Linux story behind uexec was a kstrdup() in one function with no
- * kfree() in the function that owns the object. Routing every allocation
+ * The bug class this is for: a kstrdup() in one function with no kfree()
+ * in the function that owns the object (the kernel's bprm->interp leak).
+ * Routing every allocation
  * through named caches and size classes makes that class of bug visible: a
  * request that has been released must leave zero active objects everywhere.
  */
@@ -39,7 +40,7 @@ char *kstrdup(const char *s);
 char *kstrndup(const char *s, size_t n);
 void *kmemdup(const void *p, size_t n);
 
-/* Walk every cache that has been used, size classes first. */
+/* Walk every cache that has been used, in first-use order. */
 void kmem_for_each_cache(void (*fn)(const struct kmem_cache *c, void *ctx), void *ctx);
 size_t kmem_total_active(void);
 

@@ -154,7 +154,7 @@ static bool status_field(const char *status, const char *field, unsigned base, u
 
 /* One read of /proc/self/status, into a stack buffer (nothing may allocate
  * at the point of no return), for three answers: each costs a syscall per
- * signal or per descriptor otherwise, and the read ~10 us. */
+ * signal or per descriptor otherwise, and the one read costs about one. */
 void new_exec_self_read(struct new_exec_self *self)
 {
 	char buf[4096];

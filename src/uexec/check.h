@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Files per batch. One batch of the /usr benchmark is ~5 ms of work on one
- * CPU; publishing it and waiting for its last file cost a wake-up or two
- * (~20-50 us), and the output still comes in steps small enough to watch.
- * 256 and 4096 measured no better. */
+/* Files per batch: enough work that publishing a batch and waiting for its
+ * last file (a wake-up or two) is a small part of it, few enough that the
+ * output still comes in steps small enough to watch (bench/ has the
+ * figures). */
 #define BATCH_MAX 1024
 _Static_assert(BATCH_MAX <= UINT32_MAX, "a batch's jobs are counted in half a word");
 

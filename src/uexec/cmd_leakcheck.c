@@ -9,6 +9,7 @@
  * Exit: 0 nothing grew, 1 something grew, 2 error (usage, /proc, PROG's
  * result changing between iterations). */
 #include "cli.h"
+#include "now.h"
 #include "proc_self.h"
 
 #include <errno.h>
@@ -36,8 +37,8 @@
 /* Iterations run before the first measurement. The first prepare
  * registers caches and lets libc set up what it keeps for the whole
  * process (malloc arenas, its mmap threshold, the heap's high-water
- * mark); measured on a dynamic /bin/true, the heap settles within a few
- * dozen runs and not after 2. A leak per exec still shows as growth over
+ * mark), which takes a few dozen runs to settle, not one or two: the
+ * warm-up is well past that. A leak per exec still shows as growth over
  * the N measured iterations; a one-time allocation is not a leak. */
 #define WARMUP 100
 
@@ -79,14 +80,6 @@ static const struct cache_count *find(const struct counts *s, const char *name)
 		if (s->v[i].name == name)
 			return &s->v[i];
 	return NULL;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* -n N before PROG; everything from PROG on is PROG's. */
@@ -172,7 +165,7 @@ int cmd_leakcheck(int argc, char **argv)
 		fprintf(stderr, "uexec leakcheck: cannot read /proc/self: %s\n", strerror(-r));
 		goto out;
 	}
-	t0 = now();
+	t0 = (double)now_ns() / 1e9;
 	for (unsigned long i = 0; i < n; i++) {
 		r = once(&a, &opt);
 		if (r != first) {
@@ -181,7 +174,7 @@ int cmd_leakcheck(int argc, char **argv)
 			goto out;
 		}
 	}
-	dt = now() - t0;
+	dt = (double)now_ns() / 1e9 - t0;
 	if ((r = proc_self_read(&pa))) {
 		fprintf(stderr, "uexec leakcheck: cannot read /proc/self: %s\n", strerror(-r));
 		goto out;

@@ -193,6 +193,64 @@ int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt
 	return uexec_prepare(a->path, a->argv, a->envp, &o, img);
 }
 
+static void print_help(const char *cmd, bool allow_json, bool allow_fd)
+{
+	printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
+	       "       [--strict] [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n"
+	       "  --strict  also refuse what Linux runs but the ELF rules call wrong (the strict\n"
+	       "            findings of uexec check: EI_CLASS, a program header table over a page)\n",
+	       cmd, allow_json ? " [--json]" : "");
+	if (allow_fd)
+		printf("       uexec %s [options] --fd N [ARG0 ARG...]\n"
+		       "       uexec %s [options] - [ARG...]\n"
+		       "  --fd N  the program is the file open on descriptor N (execveat with AT_EMPTY_PATH,\n"
+		       "          like fexecve): ARG0 ARG... are its whole argv, argv[0] is /dev/fd/N when\n"
+		       "          none is given (--argv0 replaces it); a #! script on N works when N is\n"
+		       "          not close-on-exec, since its interpreter opens /dev/fd/N\n"
+		       "  -       the program is read from stdin into memory (a memfd) and run from there,\n"
+		       "          argv[0] is \"-\" unless --argv0; the program's stdin is then at its end\n",
+		       cmd, cmd);
+}
+
+/* a->argv (and a->prog) from argv[first...]: PROG [ARG...], or with --fd
+ * ARG0 [ARG...]; 0, -EINVAL after saying PROG is missing, -ENOMEM. */
+static int build_argv(struct exec_args *a, int argc, char **argv, int first, const char *argv0,
+		      bool allow_fd, const char *cmd)
+{
+	const bool by_fd = a->fd >= 0;
+	char fd_name[32];
+
+	if (!by_fd && first >= argc) {
+		fprintf(stderr, "uexec %s: missing PROG\n", cmd);
+		return -EINVAL;
+	}
+	/* With --fd, room for the argv[0] that may be missing. */
+	a->argv = calloc((size_t)(argc - first) + (by_fd ? 2 : 1), sizeof(*a->argv));
+	if (!a->argv)
+		return -ENOMEM;
+	for (int i = first; i < argc; i++)
+		if (!(a->argv[i - first] = strdup(i == first && argv0 ? argv0 : argv[i])))
+			return -ENOMEM;
+	if (!by_fd) {
+		a->prog = argv[first];
+		a->from_stdin = allow_fd && !strcmp(a->prog, "-");
+		return 0;
+	}
+	/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is the
+	 * whole argv; the kernel's name for the program, /dev/fd/N, stands
+	 * in for a missing argv[0]. */
+	snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
+	if (first >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
+		return -ENOMEM;
+	/* prog must outlive this function: it names the program in
+	 * messages. */
+	a->prog_buf = strdup(fd_name);
+	if (!a->prog_buf)
+		return -ENOMEM;
+	a->prog = a->prog_buf;
+	return 0;
+}
+
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd)
 {
 	static const struct option opts[] = {
@@ -211,12 +269,11 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 	/* Only run and explain know how to prepare from a descriptor or
 	 * from memory (exec_args_prepare); the other commands take a path. */
 	const bool allow_fd = !strcmp(cmd, "run") || !strcmp(cmd, "explain");
-	char fd_name[32];
 	const char *argv0 = NULL;
 	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	size_t nsets = 0;
 	bool clear_env = false;
-	int c, ret = EXIT_USAGE;
+	int c, err, ret = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
@@ -269,60 +326,18 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 			}
 			break;
 		case 'h':
-			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
-			       "       [--strict] [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n"
-			       "  --strict  also refuse what Linux runs but the ELF rules call wrong (the strict\n"
-			       "            findings of uexec check: EI_CLASS, a program header table over a page)\n",
-			       cmd, allow_json ? " [--json]" : "");
-			if (allow_fd)
-				printf("       uexec %s [options] --fd N [ARG0 ARG...]\n"
-				       "       uexec %s [options] - [ARG...]\n"
-				       "  --fd N  the program is the file open on descriptor N (execveat with AT_EMPTY_PATH,\n"
-				       "          like fexecve): ARG0 ARG... are its whole argv, argv[0] is /dev/fd/N when\n"
-				       "          none is given (--argv0 replaces it); a #! script on N works when N is\n"
-				       "          not close-on-exec, since its interpreter opens /dev/fd/N\n"
-				       "  -       the program is read from stdin into memory (a memfd) and run from there,\n"
-				       "          argv[0] is \"-\" unless --argv0; the program's stdin is then at its end\n",
-				       cmd, cmd);
+			print_help(cmd, allow_json, allow_fd);
 			ret = -1;
 			goto out;
 		default:
 			goto bad;
 		}
 	}
-	if (a->fd >= 0) {
-		/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is
-		 * the whole argv; the kernel's name for the program,
-		 * /dev/fd/N, stands in for a missing argv[0]. */
-		snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
-		a->argv = calloc((size_t)(argc - optind) + 2, sizeof(*a->argv));
-		if (!a->argv)
-			goto nomem;
-		for (int i = optind; i < argc; i++)
-			if (!(a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i])))
-				goto nomem;
-		if (optind >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
-			goto nomem;
-		/* prog must outlive this function: it names the program in
-		 * messages. */
-		a->prog_buf = strdup(fd_name);
-		if (!a->prog_buf)
-			goto nomem;
-		a->prog = a->prog_buf;
-	} else {
-		if (optind >= argc) {
-			fprintf(stderr, "uexec %s: missing PROG\n", cmd);
-			goto out;
-		}
-		a->prog = argv[optind];
-		a->from_stdin = allow_fd && !strcmp(a->prog, "-");
-		a->argv = calloc((size_t)(argc - optind) + 1, sizeof(*a->argv));
-		if (!a->argv)
-			goto nomem;
-		for (int i = optind; i < argc; i++)
-			if (!(a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i])))
-				goto nomem;
-	}
+	err = build_argv(a, argc, argv, optind, argv0, allow_fd, cmd);
+	if (err == -ENOMEM)
+		goto nomem;
+	if (err)
+		goto out;
 	a->envp = clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
 	if (!a->envp)
 		goto nomem;
