@@ -54,6 +54,7 @@ bool fault_should_fail(enum fault_kind k)
 
 /* The public names (uexec.h) of the kinds must stay the bits of fault_kind. */
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 _Static_assert(UEXEC_FAULT_ALLOC == 1u << FAULT_ALLOC && UEXEC_FAULT_MMAP == 1u << FAULT_MMAP &&
 	       UEXEC_FAULT_MPROTECT == 1u << FAULT_MPROTECT && UEXEC_FAULT_OPEN == 1u << FAULT_OPEN &&
 	       UEXEC_FAULT_READ == 1u << FAULT_READ && UEXEC_FAULT_ALL == (1u << FAULT_NKINDS) - 1,

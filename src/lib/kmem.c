@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 static struct kmem_cache *cache_list;
 

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 static size_t open_fds, peak_fds;
 

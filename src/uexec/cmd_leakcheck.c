@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 /* Under AddressSanitizer freed memory sits in a quarantine instead of
  * being reused, so resident memory grows with every iteration whether or

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 /* One cache's counters at the moment the image was ready. Caches are
  * identified by their name pointer, which the library never changes. */

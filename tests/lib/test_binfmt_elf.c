@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 #include <elf.h>
 #include <errno.h>
