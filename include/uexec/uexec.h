@@ -10,8 +10,32 @@
  *                    memory, jump.
  * uexec_execve() is both, with execve()'s contract.
  *
- * Errors are negative errno values, chosen to be the ones the Linux kernel's
- * execve returns for the same file.
+ * Errors. The errno values are the ones the Linux kernel's execve returns
+ * for the same file. Two families differ only in how they report them:
+ *   - uexec_prepare*() and uexec_binfmt_rules_*() return 0 (or a count)
+ *     on success and a negative errno value on failure; errno itself is
+ *     unspecified afterwards.
+ *   - the execve family, uexec_execve(), uexec_execvp(), uexec_execvpe(),
+ *     uexec_fexecve() and uexec_execveat(), has execve(2)'s contract: it
+ *     returns only on failure, -1 with errno set.
+ *
+ * Threads. Any number of threads may prepare and release images at once
+ * (each image is used by one thread at a time); a binfmt rule set may be
+ * shared by concurrent prepares, but not added to or freed while one
+ * runs. A prepared image occupies its addresses until it is started or
+ * released: a second image of a fixed-address (non-PIE) program that
+ * overlaps it cannot be prepared meanwhile. The engine's accounting (uexec-debug.h) is exact under concurrent
+ * use. uexec_prepare_search() and the execvp family read PATH with
+ * getenv(), which must not race with setenv() in another thread, as with
+ * libc's execvp.
+ *
+ * Signals. Nothing here is async-signal-safe (the engine allocates): do
+ * not call it from a signal handler, nor in a vfork() child, which shares
+ * the parent's memory; call it in the process that is to become the
+ * program, or in a fork() child.
+ *
+ * Debugging interfaces (accounting, fault injection) are in
+ * <uexec/uexec-debug.h>.
  */
 #ifndef UEXEC_UEXEC_H
 #define UEXEC_UEXEC_H
@@ -60,7 +84,16 @@ typedef void (*uexec_trace_fn)(void *ctx, const struct uexec_event *ev);
 
 struct uexec_binfmt_rules;
 
+/* Options, versioned by size: the caller sets size to
+ * sizeof(struct uexec_options) as its header declares it (the initializer
+ * UEXEC_OPTIONS_INIT does). New fields are only ever added at the end; a
+ * library older than the caller's header accepts the larger struct when
+ * every byte it does not know is zero and fails with -E2BIG otherwise, a
+ * newer library treats the fields it has and the caller did not as zero
+ * (the kernel's rule for clone3 and openat2). A size smaller than the
+ * first version's is -EINVAL. */
 struct uexec_options {
+	size_t size;           /* sizeof(struct uexec_options) */
 	uexec_trace_fn trace;  /* may be NULL */
 	void *trace_ctx;
 	/* Where the diagnosis of a failure is written (NUL-terminated, may be
@@ -71,6 +104,7 @@ struct uexec_options {
 	 * NULL: none. */
 	const struct uexec_binfmt_rules *binfmt_rules;
 };
+#define UEXEC_OPTIONS_INIT { .size = sizeof(struct uexec_options) }
 
 /* --- binfmt_misc rules --------------------------------------------------
  * The kernel's register-string syntax, ":name:type:offset:magic:mask:
@@ -142,6 +176,20 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
 		      const struct uexec_options *opt, struct uexec_image **out);
 
+/* execvp()'s search, as a prepare: file without a '/' is tried in each
+ * directory of search (NULL: the PATH environment variable, or
+ * "/bin:/usr/bin" when it is unset; an empty entry is the current
+ * directory). A candidate failing with EACCES is remembered and the search
+ * goes on, as do ENOENT, ENOTDIR, ESTALE, ENODEV and ETIMEDOUT; any other
+ * error ends it. When every candidate failed and one was EACCES, the
+ * result is -EACCES. A candidate the kernel would refuse with ENOEXEC is
+ * run as a shell script (/bin/sh FILE ARG1...) unless flags has
+ * UEXEC_SEARCH_NO_SHELL, as glibc's execvp does and posix_spawnp does not.
+ * An empty file is -ENOENT; a name longer than NAME_MAX -ENAMETOOLONG. */
+#define UEXEC_SEARCH_NO_SHELL 0x1
+int uexec_prepare_search(const char *file, const char *search, int flags, char *const argv[],
+			 char *const envp[], const struct uexec_options *opt, struct uexec_image **out);
+
 /* Undo uexec_prepare(): unmap the image and the stack, close, free. */
 void uexec_release(struct uexec_image *img);
 
@@ -154,8 +202,17 @@ void uexec_release(struct uexec_image *img);
  * new program (prctl PR_SET_MM_MAP). */
 _Noreturn void uexec_start(struct uexec_image *img);
 
-/* execve(2)'s contract: returns only on failure, -1 with errno set. */
+/* The execve family: execve(2)'s contract, return only on failure, -1
+ * with errno set. uexec_execvp() and uexec_execvpe() search PATH as
+ * uexec_prepare_search() does (with the shell fallback), in the caller's
+ * environment, and give the new program environ or envp. uexec_fexecve()
+ * is execveat(fd, "", argv, envp, AT_EMPTY_PATH); a negative fd, or a NULL
+ * argv or envp, is EINVAL, as glibc's fexecve says. */
 int uexec_execve(const char *path, char *const argv[], char *const envp[]);
+int uexec_execvp(const char *file, char *const argv[]);
+int uexec_execvpe(const char *file, char *const argv[], char *const envp[]);
+int uexec_fexecve(int fd, char *const argv[], char *const envp[]);
+int uexec_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

@@ -5,6 +5,7 @@
 #include "bprm.h"
 #include "kmem.h"
 #include "new_exec.h"
+#include "options.h"
 #include "sys.h"
 
 #include <elf.h>
@@ -205,6 +206,8 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	if (ret)
 		goto fail;
 	record_mm(b);
+	/* The options were the caller's, for this call only. */
+	b->opt = NULL;
 	*out = (struct uexec_image *)b;
 	return 0;
 fail:
@@ -220,11 +223,16 @@ static void clear_diag(const struct uexec_options *opt)
 }
 
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
-		  const struct uexec_options *opt, struct uexec_image **out)
+		  const struct uexec_options *caller_opt, struct uexec_image **out)
 {
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
+	int ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
@@ -255,11 +263,16 @@ static struct bprm *alloc_at(int dirfd, const char *path, const struct uexec_opt
 }
 
 int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
-		     const struct uexec_options *opt, struct uexec_image **out)
+		     const struct uexec_options *caller_opt, struct uexec_image **out)
 {
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
+	int ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
@@ -270,13 +283,17 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 }
 
 int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
-		      const struct uexec_options *opt, struct uexec_image **out)
+		      const struct uexec_options *caller_opt, struct uexec_image **out)
 {
 	bool script = len >= 2 && ((const char *)buf)[0] == '#' && ((const char *)buf)[1] == '!';
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
-	int fd, ret;
+	int fd, ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	fd = sys_memfd(name ? name : "uexec", script ? 0 : MFD_CLOEXEC, buf, len);
 	if (fd < 0)

@@ -1,4 +1,5 @@
 #include "vm_map.h"
+#include "counter.h"
 #include "kmem.h"
 #include "sys.h"
 
@@ -10,7 +11,7 @@ static KMEM_CACHE_DEFINE(vm_area_cache, "vm_area", struct vm_area);
 /* Areas held across every map of the process, and the most at once: what
  * `uexec slabinfo` reports as the engine's mappings at its peak (a single
  * map's own peak forgets the interpreter's request chain). */
-static size_t live_areas, peak_areas;
+static counter_t live_areas, peak_areas;
 
 void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -33,8 +34,7 @@ void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags,
 	m->head = a;
 	if (++m->count > m->peak)
 		m->peak = m->count;
-	if (++live_areas > peak_areas)
-		peak_areas = live_areas;
+	counter_add(&live_areas, 1, &peak_areas);
 	return p;
 }
 
@@ -65,7 +65,7 @@ static void drop_head(struct vm_map *m, int unmap)
 		munmap((void *)a->start, a->len);
 	m->head = a->next;
 	m->count--;
-	live_areas--;
+	counter_sub(&live_areas, 1);
 	kmem_cache_free(&vm_area_cache, a);
 }
 
@@ -93,10 +93,10 @@ void vm_map_commit(struct vm_map *m)
 
 size_t vm_map_live_areas(void)
 {
-	return live_areas;
+	return counter_read(&live_areas);
 }
 
 size_t vm_map_peak_areas(void)
 {
-	return peak_areas;
+	return counter_read(&peak_areas);
 }

@@ -8,17 +8,13 @@
 int cmd_run(int argc, char **argv)
 {
 	struct exec_args a;
-	struct uexec_options opt = { 0 };
+	struct uexec_options opt = UEXEC_OPTIONS_INIT;
 	struct uexec_image *img;
 	char diag[512];
 	int ret = exec_args_parse(&a, argc, argv, false, "run");
 
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
-	if (a.path_errno) {
-		ret = report_exec_failure(a.prog, a.path_errno, "not found in PATH");
-		goto out;
-	}
 	opt.diag = diag;
 	opt.binfmt_rules = a.rules;
 	opt.diag_size = sizeof(diag);

@@ -1,5 +1,5 @@
-/* Options shared by `run` and `explain`, and the PATH search a shell
- * would do before calling execve. */
+/* Options shared by `run`, `explain`, `slabinfo` and `leakcheck`; the
+ * program they name (path, PATH search, descriptor or stdin). */
 #include "cli.h"
 
 #include <uexec/uexec.h>
@@ -72,61 +72,6 @@ static char **copy_environ(void)
 	return v;
 }
 
-static int is_exec_file(const char *p, int *exists)
-{
-	struct stat st;
-
-	if (stat(p, &st) < 0)
-		return 0;
-	*exists = 1;
-	return S_ISREG(st.st_mode) && access(p, X_OK) == 0;
-}
-
-/* execvp()'s search: the first executable regular file wins; if only
- * non-executable candidates exist, the first of them is handed to the
- * engine so that the error (EACCES) and its reason come from there. */
-static int resolve(struct exec_args *a)
-{
-	const char *path_env = getenv("PATH");
-	char *paths, *save = NULL, *fallback = NULL;
-	size_t plen = strlen(a->prog);
-
-	if (strchr(a->prog, '/')) {
-		a->path = strdup(a->prog);
-		return a->path ? 0 : -1;
-	}
-	paths = strdup(path_env ? path_env : "/bin:/usr/bin");
-	if (!paths)
-		return -1;
-	for (char *dir = strtok_r(paths, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		size_t dlen = strlen(dir);
-		char *cand = malloc(dlen + plen + 3);
-		int exists = 0;
-
-		if (!cand)
-			break;
-		/* An empty PATH element means the current directory. */
-		snprintf(cand, dlen + plen + 3, "%s/%s", dlen ? dir : ".", a->prog);
-		if (is_exec_file(cand, &exists)) {
-			a->path = cand;
-			break;
-		}
-		if (exists && !fallback)
-			fallback = cand;
-		else
-			free(cand);
-	}
-	free(paths);
-	if (a->path) {
-		free(fallback);
-	} else if (fallback) {
-		a->path = fallback;
-	} else {
-		a->path_errno = ENOENT;
-	}
-	return 0;
-}
-
 /* The whole of stdin, for `run -`: the program comes from a pipe or a
  * file, and uexec_prepare_mem() puts it into a memfd. */
 static int read_stdin(struct exec_args *a, const char *cmd)
@@ -185,7 +130,11 @@ int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt
 		return uexec_prepare_at(a->fd, "", AT_EMPTY_PATH, a->argv, a->envp, opt, img);
 	if (a->from_stdin)
 		return uexec_prepare_mem(a->mem, a->mem_len, "uexec-stdin", a->argv, a->envp, opt, img);
-	return uexec_prepare(a->path, a->argv, a->envp, opt, img);
+	if (a->path)
+		return uexec_prepare(a->path, a->argv, a->envp, opt, img);
+	/* execvp's search, without its shell fallback: a file execve
+	 * refuses with ENOEXEC is reported, as a path given with a '/' is. */
+	return uexec_prepare_search(a->prog, NULL, UEXEC_SEARCH_NO_SHELL, a->argv, a->envp, opt, img);
 }
 
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd)
@@ -327,7 +276,7 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 			goto out;
 		}
 		ret = EXIT_USAGE;
-	} else if (a->fd < 0 && resolve(a) < 0) {
+	} else if (a->fd < 0 && strchr(a->prog, '/') && !(a->path = strdup(a->prog))) {
 		goto nomem;
 	}
 	if (binfmt_config_load(&a->binfmt, &a->rules) < 0)

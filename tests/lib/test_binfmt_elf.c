@@ -68,7 +68,7 @@ static void assert_nothing_held(void)
 
 static int prepare(const char *path, struct seen *s, struct uexec_image **img)
 {
-	struct uexec_options opt = { .trace = trace, .trace_ctx = s, .diag = diag,
+	struct uexec_options opt = { .size = sizeof(opt), .trace = trace, .trace_ctx = s, .diag = diag,
 				     .diag_size = sizeof(diag) };
 
 	memset(s, 0, sizeof(*s));

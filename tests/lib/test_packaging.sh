@@ -80,7 +80,7 @@ out=$(cc $san -o "$dest/consumer-shared" "$SRC" $flags 2>&1)
 ok $? "cc \$(pkg-config --cflags --libs uexec): links" "$out"
 ok "$(readelf -d "$dest/consumer-shared" | grep -q 'NEEDED.*libuexec.so.0'; echo $?)" \
 	"the shared consumer needs libuexec.so.0"
-out=$(LD_LIBRARY_PATH=$libdir "$dest/consumer-shared" /bin/echo uexec-consumer shared 2>&1)
+out=$(LD_LIBRARY_PATH=$libdir "$dest/consumer-shared" echo uexec-consumer shared 2>&1)
 ok "$([ "$out" = "uexec-consumer shared" ]; echo $?)" "the shared consumer execs echo through libuexec.so" "$out"
 out=$(LD_LIBRARY_PATH=$libdir "$dest/consumer-shared" /nonexistent/prog 2>&1)
 ok "$(case $out in *"No such file or directory"*) echo 0;; *) echo 1;; esac)" \
@@ -91,7 +91,7 @@ out=$(cc $san $static -o "$dest/consumer-static" "$SRC" $sflags 2>&1)
 ok $? "cc $static \$(pkg-config --cflags --libs --static uexec): links" "$out"
 ok "$(readelf -d "$dest/consumer-static" | grep -q 'libuexec'; [ $? -ne 0 ]; echo $?)" \
 	"the static consumer does not need libuexec.so"
-out=$("$dest/consumer-static" /bin/echo uexec-consumer static 2>&1)
+out=$("$dest/consumer-static" echo uexec-consumer static 2>&1)
 ok "$([ "$out" = "uexec-consumer static" ]; echo $?)" "the static consumer execs echo through libuexec.a" "$out"
 
 echo "1..$n"
