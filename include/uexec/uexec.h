@@ -190,6 +190,13 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 int uexec_prepare_search(const char *file, const char *search, int flags, char *const argv[],
 			 char *const envp[], const struct uexec_options *opt, struct uexec_image **out);
 
+/* The name the prepared program is executed by, the kernel's
+ * bprm->filename (AT_EXECFN in the new program): the path given, the PATH
+ * candidate uexec_prepare_search() chose ("/bin/sh" for its shell
+ * fallback), or "/dev/fd/N[/path]" for uexec_prepare_at(). Valid until
+ * the image is started or released. */
+const char *uexec_image_filename(const struct uexec_image *img);
+
 /* Undo uexec_prepare(): unmap the image and the stack, close, free. */
 void uexec_release(struct uexec_image *img);
 

@@ -311,6 +311,11 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 	return ret;
 }
 
+const char *uexec_image_filename(const struct uexec_image *img)
+{
+	return ((const struct bprm *)img)->filename;
+}
+
 void uexec_release(struct uexec_image *img)
 {
 	bprm_free(to_bprm(img));
