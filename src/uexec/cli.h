@@ -26,6 +26,8 @@ struct exec_args {
 	char **argv;           /* argv[0] = --argv0 or prog */
 	char **envp;
 	bool json;             /* explain only */
+	bool tree;             /* run --tree: every exec of the tree through libuexec */
+	const char *tree_log;  /* run --tree-log FILE */
 	struct binfmt_config binfmt;
 	struct uexec_binfmt_rules *rules;
 	/* run/explain only: the program is not a path but descriptor fd

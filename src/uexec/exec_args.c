@@ -148,12 +148,15 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		{ "binfmt-dir", required_argument, NULL, 'D' },
 		{ "no-binfmt-config", no_argument, NULL, 'N' },
 		{ "fd", required_argument, NULL, 'F' },
+		{ "tree", no_argument, NULL, 'T' },
+		{ "tree-log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* Only run and explain know how to prepare from a descriptor or
 	 * from memory (exec_args_prepare); the other commands take a path. */
 	const bool allow_fd = !strcmp(cmd, "run") || !strcmp(cmd, "explain");
+	const bool allow_tree = !strcmp(cmd, "run");
 	char fd_name[32];
 	const char *argv0 = NULL;
 	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
@@ -208,6 +211,17 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 				goto out;
 			}
 			break;
+		case 'T':
+			if (!allow_tree)
+				goto bad;
+			a->tree = true;
+			break;
+		case 'L':
+			if (!allow_tree)
+				goto bad;
+			a->tree = true;
+			a->tree_log = optarg;
+			break;
 		case 'h':
 			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
 			       "       [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n",
@@ -222,6 +236,13 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 				       "  -       the program is read from stdin into memory (a memfd) and run from there,\n"
 				       "          argv[0] is \"-\" unless --argv0; the program's stdin is then at its end\n",
 				       cmd, cmd);
+			if (allow_tree)
+				printf("       uexec %s --tree [--tree-log FILE] [options] PROG [ARG...]\n"
+				       "  --tree           PROG and every program started in its process tree are\n"
+				       "                   exec'd through libuexec (libuexec-preload.so in LD_PRELOAD)\n"
+				       "  --tree-log FILE  append \"PID PATH\" for each exec of the tree to FILE\n"
+				       "                   (implies --tree; \"PID PATH kernel\" for execs libuexec missed)\n",
+				       cmd);
 			ret = -1;
 			goto out;
 		default:
