@@ -12,14 +12,32 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
-/* glibc reserves these two for itself (SIGCANCEL, SIGSETXID). */
-#define FIRST_USER_RT (SIGRTMIN)
+/* glibc keeps the first two real-time signals for itself (SIGCANCEL,
+ * SIGSETXID); SIGRTMIN is the first it leaves to programs. */
+#define LIBC_SIGNAL(sig) ((sig) >= __SIGRTMIN && (sig) < SIGRTMIN)
+
+/* glibc's child sets its internal signals to SIG_IGN, and an ignored
+ * signal stays ignored across exec: the spawned program inherits them so.
+ * libc's sigaction() refuses those signals: the system call. */
+static void ignore_libc_signal(int sig)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa = { .handler = SIG_IGN };
+
+	syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+}
 
 /* The child's error channel may sit on a descriptor number an action
  * targets: move it out of the way first (musl does the same). */
@@ -117,8 +135,12 @@ static void child(const struct exec_req *r, const posix_spawnattr_t *attr, const
 	if (attr && (flags & POSIX_SPAWN_SETSIGDEF))
 		posix_spawnattr_getsigdefault(attr, &deflt);
 	for (int sig = 1; sig < _NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || (sig >= SIGRTMIN - 2 && sig < FIRST_USER_RT))
+		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
+		if (LIBC_SIGNAL(sig) && !sigismember(&deflt, sig)) {
+			ignore_libc_signal(sig);
+			continue;
+		}
 		if (sigaction(sig, NULL, &sa) < 0)
 			continue;
 		if (sigismember(&deflt, sig) || (sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL)) {
