@@ -333,6 +333,9 @@ static int teardown(void **s)
 int main(int argc, char **argv)
 {
 	const char *preload = getenv("UEXEC_PRELOAD"), *have = getenv("LD_PRELOAD");
+	/* A sanitized preload: the ASan runtime first, for the spawned
+	 * programs that are not instrumented. */
+	const char *asan = getenv("UEXEC_ASAN_RUNTIME");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(file_actions_open_dup2),
 		cmocka_unit_test(file_actions_close_chdir),
@@ -349,9 +352,12 @@ int main(int argc, char **argv)
 	}
 	if (!have || !strstr(have, "libuexec-preload.so")) {
 		/* Again, under the preload, with a log of its own. */
-		char lp[300], lg[300];
+		char lp[1024], lg[300];
 
-		snprintf(lp, sizeof(lp), "LD_PRELOAD=%s%s%s", have ? have : "", have ? ":" : "", preload);
+		snprintf(lp, sizeof(lp), "LD_PRELOAD=%s%s%s%s%s", asan ? asan : "", asan ? ":" : "", have ? have : "",
+			 have ? ":" : "", preload);
+		if (asan)
+			putenv("ASAN_OPTIONS=detect_leaks=0");
 		snprintf(lg, sizeof(lg), "UEXEC_TREE_LOG=/tmp/uexec-spawn-log.%ld", (long)getpid());
 		putenv(lp);
 		putenv(lg);
