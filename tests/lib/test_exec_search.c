@@ -182,11 +182,60 @@ static void no_shell(void **s)
 	assert_int_equal(uexec_kmem_active(), 0);
 }
 
+/* Every failure point of a search (candidate names, the remembered
+ * EACCES diagnosis, the shell's argv, each prepare's own) fails cleanly:
+ * a negative errno, or success where the search goes on, and nothing
+ * left allocated, mapped or open. Built with -Dfault_injection=true. */
+#ifdef UEXEC_FAULT_INJECTION
+static void fault_walk(void **s)
+{
+	static const char *const files[] = { "prog", "plain" };
+	char *argv[] = { "x", "1", NULL }, *envp[] = { NULL };
+	char search[PATH_MAX], diag[256];
+	struct uexec_options opt = { .size = sizeof(opt), .diag = diag, .diag_size = sizeof(diag) };
+	struct uexec_resource_usage u;
+
+	(void)s;
+	snprintf(search, sizeof(search), "%s/a:%s/b:%s/e:%s/c", root, root, root, root);
+	for (size_t f = 0; f < 2; f++) {
+		unsigned long n;
+
+		for (n = 1;; n++) {
+			struct uexec_image *img;
+			int ret;
+
+			uexec_fault_arm(n, UEXEC_FAULT_ALL);
+			ret = uexec_prepare_search(files[f], search, 0, argv, envp, &opt, &img);
+			if (uexec_fault_count() < n) {
+				uexec_fault_arm(0, 0);
+				assert_int_equal(ret, 0);
+				uexec_release(img);
+				break;
+			}
+			uexec_fault_arm(0, 0);
+			if (ret == 0)
+				uexec_release(img);
+			else
+				assert_true(ret < 0);
+			assert_int_equal(uexec_kmem_active(), 0);
+			uexec_resource_usage(&u);
+			assert_int_equal(u.mappings, 0);
+			assert_int_equal(u.fds, 0);
+		}
+		print_message("# %s: %lu failure points walked\n", files[f], n - 1);
+		assert_true(n > 3);
+	}
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(search_rules),
 		cmocka_unit_test(no_shell),
+#ifdef UEXEC_FAULT_INJECTION
+		cmocka_unit_test(fault_walk),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
