@@ -28,6 +28,10 @@ _uexec()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0
 		;;
+	--tree-log)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+		;;
 	--argv0 | --env | -e | --fd | -n | --iterations)
 		return 0
 		;;
@@ -46,7 +50,7 @@ _uexec()
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		word=${COMP_WORDS[i]}
 		case $word in
-		--binfmt-dir | --argv0 | --env | -e | --fd | -n | --iterations) ((i++)) ;;
+		--binfmt-dir | --argv0 | --env | -e | --fd | -n | --iterations | --tree-log) ((i++)) ;;
 		-*) ;;
 		*) nonopt=$((nonopt + 1)) ;;
 		esac
@@ -55,7 +59,7 @@ _uexec()
 	done
 
 	case $cmd in
-	run) opts="$exec_opts --fd" ;;
+	run) opts="$exec_opts --fd --tree --tree-log" ;;
 	explain) opts="$exec_opts --json --fd" ;;
 	slabinfo) opts="$exec_opts --json" ;;
 	leakcheck) opts="-n --iterations $exec_opts" ;;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 static void check_rules(const uint8_t *data, size_t size)
 {

@@ -7,6 +7,7 @@
 #include "exec_mmap.h"
 #include "new_exec.h"
 #include "proc_mm.h"
+#include "options.h"
 #include "sys.h"
 
 #include <elf.h>
@@ -194,6 +195,8 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	ret = exec_binprm(b, NFORMATS);
 	if (ret)
 		goto fail;
+	/* The options were the caller's, for this call only. */
+	b->opt = NULL;
 	*out = (struct uexec_image *)b;
 	return 0;
 fail:
@@ -228,12 +231,16 @@ static int check_alone(const struct uexec_options *opt)
 }
 
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
-		  const struct uexec_options *opt, struct uexec_image **out)
+		  const struct uexec_options *caller_opt, struct uexec_image **out)
 {
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
-	int ret;
+	int ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
@@ -267,12 +274,16 @@ static struct bprm *alloc_at(int dirfd, const char *path, const struct uexec_opt
 }
 
 int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
-		     const struct uexec_options *opt, struct uexec_image **out)
+		     const struct uexec_options *caller_opt, struct uexec_image **out)
 {
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
-	int ret;
+	int ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
@@ -286,13 +297,17 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 }
 
 int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
-		      const struct uexec_options *opt, struct uexec_image **out)
+		      const struct uexec_options *caller_opt, struct uexec_image **out)
 {
 	bool script = len >= 2 && ((const char *)buf)[0] == '#' && ((const char *)buf)[1] == '!';
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
-	int fd, ret;
+	int fd, ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	ret = check_alone(opt);
 	if (ret)
@@ -311,6 +326,11 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 	b->owned_fd_survives = script;
 	ret = prepare(b, fd, "", AT_EMPTY_PATH, argv, envp, opt, out);
 	return ret;
+}
+
+const char *uexec_image_filename(const struct uexec_image *img)
+{
+	return ((const struct bprm *)img)->filename;
 }
 
 void uexec_release(struct uexec_image *img)

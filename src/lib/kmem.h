@@ -9,17 +9,20 @@
 #ifndef UEXEC_KMEM_H
 #define UEXEC_KMEM_H
 
+#include "counter.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 struct kmem_cache {
 	const char *name;
 	size_t object_size;
-	/* Counters; read by `uexec slabinfo` and the tests. */
-	size_t active, peak_active, allocs, frees, bytes_active;
+	/* Counters (atomic: prepares may run in several threads); read by
+	 * `uexec slabinfo` and the tests. */
+	counter_t active, peak_active, allocs, frees, bytes_active;
 	/* Registered on first use, so defining a cache costs nothing. */
-	struct kmem_cache *next;
-	bool registered;
+	struct kmem_cache *_Atomic next;
+	atomic_bool registered;
 };
 
 #define KMEM_CACHE_DEFINE(var, cname, type) \

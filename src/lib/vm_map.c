@@ -1,17 +1,19 @@
 #include "vm_map.h"
+#include "counter.h"
 #include "kmem.h"
 #include "sys.h"
 
 #include <errno.h>
 #include <sys/mman.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 static KMEM_CACHE_DEFINE(vm_area_cache, "vm_area", struct vm_area);
 
 /* Areas held across every map of the process, and the most at once: what
  * `uexec slabinfo` reports as the engine's mappings at its peak (a single
  * map's own peak forgets the interpreter's request chain). */
-static size_t live_areas, peak_areas;
+static counter_t live_areas, peak_areas;
 
 void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -34,8 +36,7 @@ void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags,
 	m->head = a;
 	if (++m->count > m->peak)
 		m->peak = m->count;
-	if (++live_areas > peak_areas)
-		peak_areas = live_areas;
+	counter_add(&live_areas, 1, &peak_areas);
 	return p;
 }
 
@@ -76,7 +77,7 @@ static void drop_head(struct vm_map *m, int unmap)
 		munmap((void *)a->start, a->len);
 	m->head = a->next;
 	m->count--;
-	live_areas--;
+	counter_sub(&live_areas, 1);
 	kmem_cache_free(&vm_area_cache, a);
 }
 
@@ -104,12 +105,12 @@ void vm_map_commit(struct vm_map *m)
 
 size_t vm_map_live_areas(void)
 {
-	return live_areas;
+	return counter_read(&live_areas);
 }
 
 size_t vm_map_peak_areas(void)
 {
-	return peak_areas;
+	return counter_read(&peak_areas);
 }
 
 /* The engine's mappings (here) and descriptors (sys.c): the one public

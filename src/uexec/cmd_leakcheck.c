@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 /* Under AddressSanitizer freed memory sits in a quarantine instead of
  * being reused, so resident memory grows with every iteration whether or
@@ -114,7 +115,7 @@ static int parse_n(int *argc, char ***argv, unsigned long *n)
 static int once(const struct exec_args *a, const struct uexec_options *opt)
 {
 	struct uexec_image *img = NULL;
-	int ret = uexec_prepare(a->path, a->argv, a->envp, opt, &img);
+	int ret = exec_args_prepare(a, opt, &img);
 
 	if (img)
 		uexec_release(img);
@@ -128,7 +129,7 @@ int cmd_leakcheck(int argc, char **argv)
 	struct proc_self pb, pa;
 	unsigned long n = DEFAULT_ITERATIONS;
 	char diag[512] = "";
-	struct uexec_options opt = { .diag = diag, .diag_size = sizeof(diag) };
+	struct uexec_options opt = { .size = sizeof(opt), .diag = diag, .diag_size = sizeof(diag) };
 	bool grew = false;
 	double t0, dt;
 	int ret, first, r;
@@ -140,11 +141,6 @@ int cmd_leakcheck(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	ret = EXIT_USAGE;
-	if (a.path_errno) {
-		fprintf(stderr, "uexec: %s: not found in PATH\n", a.prog);
-		goto out;
-	}
-	opt.strict = a.strict;
 	first = once(&a, &opt);
 	for (int i = 1; i < WARMUP; i++)
 		once(&a, &opt);

@@ -11,6 +11,7 @@
 #include "bprm.h"
 
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 #include <elf.h>
 #include <errno.h>
@@ -69,7 +70,7 @@ static void assert_nothing_held(void)
 
 static int prepare(const char *path, struct seen *s, struct uexec_image **img)
 {
-	struct uexec_options opt = { .trace = trace, .trace_ctx = s, .diag = diag,
+	struct uexec_options opt = { .size = sizeof(opt), .trace = trace, .trace_ctx = s, .diag = diag,
 				     .diag_size = sizeof(diag) };
 
 	memset(s, 0, sizeof(*s));

@@ -9,6 +9,7 @@
 
 #include "bprm.h"
 #include "stack.h"
+#include <uexec/uexec-debug.h>
 
 #include <elf.h>
 #include <errno.h>

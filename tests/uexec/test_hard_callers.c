@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 #include "harness.h"
 
