@@ -138,7 +138,7 @@ static int threads_child(void)
 {
 	pthread_t th[3];
 	char diag[256] = "";
-	struct uexec_options opt = { .diag = diag, .diag_size = sizeof(diag) };
+	struct uexec_options opt = { .size = sizeof(opt), .diag = diag, .diag_size = sizeof(diag) };
 	struct uexec_image *img;
 	char *argv[] = { target, NULL };
 	struct uexec_resource_usage u;
