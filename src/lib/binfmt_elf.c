@@ -288,6 +288,14 @@ static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
 	size_t len;
 	void *p;
 
+	/* Each PT_LOAD is a file mapping and a bss mapping, and padzero()'s
+	 * mprotect may leave one more split: the moves must fit the
+	 * trampoline's list, as the kernel's exec has no such limit to hit
+	 * past its point of no return. */
+	if (3 * (pl->nload + (interp ? c->interp.lay.nload : 0)) + 1 > EXEC_MMAP_MAX_MOVES)
+		return bprm_fail(b, -ENOMEM, "%s: %zu loadable segments (with the interpreter's) are more than uexec's "
+				 "trampoline can move (%d mappings)", c->prog.path,
+				 pl->nload + (interp ? c->interp.lay.nload : 0), EXEC_MMAP_MAX_MOVES);
 	st->area[0].len = pl->total;
 	st->area[1].len = interp ? c->interp.lay.total : 0;
 	st->area[2].len = stack_len;

@@ -46,8 +46,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_RANGES 384
-#define MAX_MOVES 64
+#define MAX_RANGES 256
+#define MAX_MOVES EXEC_MMAP_MAX_MOVES
 
 /* A range that stays while the old address space goes: [start, end). */
 struct exec_mmap_keep {

@@ -16,6 +16,9 @@ struct bprm_stage;
 #define EXEC_MMAP_CODE_SIZE 4096
 #define EXEC_MMAP_DATA_SIZE 8192
 #define EXEC_MMAP_SLOT (EXEC_MMAP_CODE_SIZE + EXEC_MMAP_DATA_SIZE)
+/* The most mappings the trampoline moves (its data page holds the list):
+ * prepare refuses an image that could need more. */
+#define EXEC_MMAP_MAX_MOVES 128
 
 struct bprm;
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "bprm.h"
+#include "exec_mmap.h"
 
 #include <uexec/uexec.h>
 #include <uexec/uexec-debug.h>
@@ -217,6 +218,44 @@ static void test_exec_over_caller_mapping(void **state)
 	assert_int_equal(munmap(taken, 4096), 0);
 }
 
+/* More loadable segments than the trampoline could move: refused in
+ * prepare (ENOMEM, named), never found past the point of no return. */
+static void test_too_many_segments(void **state)
+{
+	enum { NLOAD = EXEC_MMAP_MAX_MOVES / 3 + 1, SIZE = 0x1000 * (NLOAD + 1) };
+	unsigned char *f = calloc(1, SIZE);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)f;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(f + sizeof(*eh));
+	struct uexec_image *img;
+	char path[64];
+	struct seen s;
+
+	(void)state;
+	assert_non_null(f);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = BASE + 0x800;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = NLOAD;
+	for (int i = 0; i < NLOAD; i++)
+		ph[i] = (Elf64_Phdr){ PT_LOAD, i ? PF_R : PF_R | PF_X, 0x1000 * (uint64_t)i, BASE + 0x1000 * (uint64_t)i,
+				      0, 0x1000, 0x1000, 0x1000 };
+	snprintf(path, sizeof(path), "%s/manyload", dir);
+	write_file(path, f, SIZE, 0755);
+	free(f);
+	assert_int_equal(prepare(path, &s, &img), -ENOMEM);
+	assert_null(img);
+	assert_non_null(strstr(diag, "trampoline"));
+	assert_nothing_held();
+}
+
 /* Copy /bin/true with its PT_INTERP string replaced. */
 static void with_interp(const char *out, const char *interp)
 {
@@ -382,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_real_program),
 		cmocka_unit_test(test_exec_mapping_and_bss),
 		cmocka_unit_test(test_exec_over_caller_mapping),
+		cmocka_unit_test(test_too_many_segments),
 		cmocka_unit_test(test_missing_interpreters),
 		cmocka_unit_test(test_bad_interpreter),
 		cmocka_unit_test(test_refused_program),

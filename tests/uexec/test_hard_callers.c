@@ -5,7 +5,8 @@
  *     the parent can exec afterwards;
  *   - a caller with 3 running threads: refused with EBUSY and a
  *     diagnosis, the threads still running, nothing held; once they are
- *     joined the same call succeeds;
+ *     joined the same call succeeds; a thread started after
+ *     uexec_prepare(): uexec_start() kills the process (SIGKILL);
  *   - a signal storm: a POSIX timer firing SIGURG every 50 us at a caught
  *     handler, across 10,000 fork + uexec_execve of a tiny static program.
  *     The handler fails the run if it ever finds the process half-built
@@ -193,6 +194,36 @@ static void t_threads_refused(void **st)
 						    (char)('0' + WEXITSTATUS(status) % 10), 0 } : "killed");
 }
 
+/* A thread started between uexec_prepare() (which found the process
+ * alone) and uexec_start(): there is no caller to return to, and the jump
+ * must not happen with the thread alive: the process is killed, as an
+ * exec failing past its point of no return is. */
+static void t_thread_after_prepare_killed(void **st)
+{
+	int status;
+	pid_t pid;
+
+	(void)st;
+	need_build();
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { target, NULL };
+		struct uexec_image *img;
+		pthread_t th;
+
+		if (uexec_prepare(target, argv, target_envp, NULL, &img) != 0)
+			_exit(10);
+		if (pthread_create(&th, NULL, spin, &thread_ticks[0]))
+			_exit(11);
+		uexec_start(img);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		fail_msg("uexec_start() with a thread alive: %s %d, not SIGKILL", WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
 static int marker_fd = -1;
 
 /* Runs in the child. The marker is close-on-exec: closed only past the
@@ -282,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_vfork_child_refused),
 		cmocka_unit_test(t_threads_refused),
+		cmocka_unit_test(t_thread_after_prepare_killed),
 		cmocka_unit_test(t_signal_storm),
 	};
 	return cmocka_run_group_tests_name("uexec hard callers", tests, group_setup, group_teardown);

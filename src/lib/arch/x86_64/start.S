@@ -10,7 +10,7 @@
  * copied; until the new stack it uses none. Data layout (exec_mmap.c's
  * struct tramp_data): +0 nranges, +8 exe_fd, +16 map with exe, +120 map
  * without, +224 nmoves, +232 signal mask, +240 rest start, +248 rest
- * length, +256 ranges {start, len}[384], +6400 moves {from, len, to}.
+ * length, +256 ranges {start, len}[256], +4352 moves {from, len, to}[128].
  *
  * The jump gives the new program the register state the kernel gives
  * (ELF_PLAT_INIT): general registers zero (rdx = 0: "no rtld_fini"), flags
@@ -43,7 +43,7 @@ arch_exec_tramp:
 	dec	%r14
 	jmp	1b
 2:	mov	224(%rbx), %r14
-	lea	6400(%rbx), %r15
+	lea	4352(%rbx), %r15
 3:	test	%r14, %r14
 	jz	4f
 	mov	$25, %eax	/* mremap(from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to) */
