@@ -172,14 +172,19 @@ struct uexec_image;
  * this process has mapped there: it is built at a free staging range and
  * moved by uexec_start(). Trace events name the final addresses.
  *
- * The hard callers (all three prepare functions, and so uexec_execve()):
- *   - another thread in this process, or another process sharing this
- *     address space (a vfork or CLONE_VM child, the parent of a running
- *     CLONE_VM child): -EBUSY, with a diagnosis, before anything is
- *     allocated or mapped. The kernel ends the other threads (de_thread)
- *     and gives a vfork child a new mm; uexec can do neither, and would
- *     otherwise replace memory the others run in. A vfork parent's memory
- *     is left exactly as it was; threads keep running. */
+ * The hard callers:
+ *   - another process sharing this address space (a vfork or CLONE_VM
+ *     child, the parent of a running CLONE_VM child): all three prepare
+ *     functions, and so the execve family, fail with -EBUSY and a
+ *     diagnosis before anything is allocated or mapped. The kernel gives
+ *     a vfork child a new mm; uexec cannot, and would otherwise replace
+ *     the parent's memory. A vfork parent's memory is left as it was.
+ *   - other threads in this process: a prepare is allowed (it maps only
+ *     into free ranges and a release undoes it; see the thread contract),
+ *     but the execve family (uexec_execve() and the others) fails with
+ *     EBUSY before preparing, and uexec_start() with threads alive kills
+ *     the process (below). The kernel ends the other threads
+ *     (de_thread); uexec cannot, and never jumps with them alive. */
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 		  const struct uexec_options *opt, struct uexec_image **out);
 

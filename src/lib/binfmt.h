@@ -21,6 +21,10 @@ struct binfmt {
  * rewrites). */
 int exec_follow_rewrites(struct bprm *b);
 
+/* For the execve family, before it prepares what it will start: -EBUSY
+ * when another thread or process shares the address space, else 0. */
+int exec_check_alone(void);
+
 extern const struct binfmt binfmt_misc;
 extern const struct binfmt binfmt_script;
 extern const struct binfmt binfmt_elf;

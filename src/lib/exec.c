@@ -213,9 +213,16 @@ static void clear_diag(const struct uexec_options *opt)
 
 /* de_thread()'s ground: the exec replaces the whole address space, so no
  * other task may share it. The kernel ends the other threads and gives a
- * vfork child a new mm; uexec can do neither, so it refuses before it
- * allocates or maps anything (a vfork parent's memory is the child's). */
-static int check_alone(const struct uexec_options *opt)
+ * vfork child a new mm; uexec can do neither. A prepare only maps into
+ * free ranges and is undone by a release, so other threads of this
+ * process may prepare (THREADS_OK); the execve family, which starts what
+ * it prepares, refuses them up front. Sharing the address space with
+ * another process (a vfork or CLONE_VM child, or its parent) is refused
+ * before anything is allocated or mapped: a vfork parent's memory, and
+ * its malloc state, are the child's. */
+enum { THREADS_OK = 1 };
+
+static int check_alone(const struct uexec_options *opt, int flags)
 {
 	enum new_exec_share s = new_exec_sharing();
 	const char *why = s == NEW_EXEC_THREADS ?
@@ -223,11 +230,16 @@ static int check_alone(const struct uexec_options *opt)
 		"this process shares its address space with another (a vfork or CLONE_VM child, or the parent of one): "
 		"uexec would replace the other's memory too";
 
-	if (s == NEW_EXEC_ALONE)
+	if (s == NEW_EXEC_ALONE || (s == NEW_EXEC_THREADS && (flags & THREADS_OK)))
 		return 0;
 	if (opt && opt->diag && opt->diag_size)
 		snprintf(opt->diag, opt->diag_size, "%s", why);
 	return -EBUSY;
+}
+
+int exec_check_alone(void)
+{
+	return check_alone(NULL, 0);
 }
 
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
@@ -244,7 +256,7 @@ int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
-	ret = check_alone(opt);
+	ret = check_alone(opt, THREADS_OK);
 	if (ret)
 		return ret;
 	b = bprm_alloc(path, opt);
@@ -287,7 +299,7 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
-	ret = check_alone(opt);
+	ret = check_alone(opt, THREADS_OK);
 	if (ret)
 		return ret;
 	b = alloc_at(dirfd, path, opt);
@@ -309,7 +321,7 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 	if (ret)
 		return ret;
 	clear_diag(opt);
-	ret = check_alone(opt);
+	ret = check_alone(opt, THREADS_OK);
 	if (ret)
 		return ret;
 	fd = sys_memfd(name ? name : "uexec", script ? 0 : MFD_CLOEXEC, buf, len);
@@ -396,8 +408,10 @@ _Noreturn void uexec_start(struct uexec_image *img)
 int uexec_execve(const char *path, char *const argv[], char *const envp[])
 {
 	struct uexec_image *img;
-	int ret = uexec_prepare(path, argv, envp, NULL, &img);
+	int ret = exec_check_alone();
 
+	if (!ret)
+		ret = uexec_prepare(path, argv, envp, NULL, &img);
 	if (ret < 0) {
 		errno = -ret;
 		return -1;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <uexec/uexec.h>
 
+#include "binfmt.h"
+
 extern char **environ;
 
 /* The prepare's result, as the execve family reports it. (img by
@@ -22,8 +24,9 @@ static int start_or_fail(int ret, struct uexec_image *const *img)
 int uexec_execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	struct uexec_image *img;
+	int ret = exec_check_alone();
 
-	return start_or_fail(uexec_prepare_search(file, NULL, 0, argv, envp, NULL, &img), &img);
+	return start_or_fail(ret ? ret : uexec_prepare_search(file, NULL, 0, argv, envp, NULL, &img), &img);
 }
 
 int uexec_execvp(const char *file, char *const argv[])
@@ -34,8 +37,9 @@ int uexec_execvp(const char *file, char *const argv[])
 int uexec_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
 	struct uexec_image *img;
+	int ret = exec_check_alone();
 
-	return start_or_fail(uexec_prepare_at(dirfd, path, flags, argv, envp, NULL, &img), &img);
+	return start_or_fail(ret ? ret : uexec_prepare_at(dirfd, path, flags, argv, envp, NULL, &img), &img);
 }
 
 int uexec_fexecve(int fd, char *const argv[], char *const envp[])

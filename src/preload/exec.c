@@ -69,8 +69,8 @@ static int prepare(const struct exec_req *r, char **env, const struct uexec_opti
 /* Why libuexec's answer is not the kernel's, or NULL when it is. */
 static const char *fallback_reason(int ret, const char *diag, char *buf, size_t size)
 {
-	if (ret == -EEXIST) {
-		snprintf(buf, size, "EEXIST: %s", diag);
+	if (ret == -EEXIST || ret == -EBUSY) {
+		snprintf(buf, size, "%s: %s", ret == -EEXIST ? "EEXIST" : "EBUSY", diag);
 		return buf;
 	}
 	/* The diagnosis names the refusal (exec.c check_credentials()):
