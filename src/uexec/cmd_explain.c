@@ -1,5 +1,6 @@
 /* uexec explain: the whole exec pipeline up to, not including, the jump,
  * step by step; on failure, the errno the kernel would return and why. */
+#include "binfmt_hint.h"
 #include "cli.h"
 #include "explain_loader.h"
 #include "json.h"
@@ -66,7 +67,7 @@ static void handler_answer(char *buf, size_t n, int result)
 
 static void print_text(const struct uexec_event *ev)
 {
-	char buf[128], prot[4];
+	char buf[128], prot[4], shown[2048];
 	const char *name;
 
 	switch (ev->kind) {
@@ -78,7 +79,10 @@ static void print_text(const struct uexec_event *ev)
 		printf("  handler   %-7s %s\n", ev->handler, buf);
 		break;
 	case UEXEC_EV_INTERP:
-		printf("  interp    %s%s%s\n", ev->path, ev->text ? "  argument: " : "", ev->text ? ev->text : "");
+		binfmt_hint_escape(ev->path, shown, sizeof(shown));
+		printf("  interp    %s%s", shown, ev->text ? "  argument: " : "");
+		binfmt_hint_escape(ev->text ? ev->text : "", shown, sizeof(shown));
+		printf("%s\n", shown);
 		break;
 	case UEXEC_EV_ARGV:
 		printf("    argv[%llu] = %s\n", (unsigned long long)ev->value, ev->text);
@@ -103,7 +107,8 @@ static void print_text(const struct uexec_event *ev)
 			printf("  auxv      %-20llu %#llx\n", (unsigned long long)ev->a_type, (unsigned long long)ev->value);
 		break;
 	case UEXEC_EV_NOTE:
-		printf("  note      %s\n", ev->text);
+		binfmt_hint_escape(ev->text, shown, sizeof(shown));
+		printf("  note      %s\n", shown);
 		break;
 	case UEXEC_EV_ERROR:
 		/* Printed as the result, after the steps. */
@@ -282,8 +287,12 @@ int cmd_explain(int argc, char **argv)
 		       lo.ran ? ", and the loader would reach main()" : "");
 	} else if (err) {
 		printf("result: execve fails with %s (%s), as the kernel's would\n", errno_name(err), strerror(err));
-		if (diag[0])
-			printf("why:    %s\n", diag);
+		if (diag[0]) {
+			char shown[sizeof(diag) * 4];
+
+			binfmt_hint_escape(diag, shown, sizeof(shown));
+			printf("why:    %s\n", shown);
+		}
 	}
 	if (img)
 		uexec_release(img);

@@ -4,6 +4,7 @@
  * walk itself is src/ldso/; this file only prints it, as text or JSON. */
 #include "explain_loader.h"
 
+#include "binfmt_hint.h"
 #include "ldso.h"
 
 #include <stdio.h>
@@ -21,26 +22,12 @@ static const char *flavor_name(enum ld_flavor f)
 }
 
 /* Control characters as C escapes (a "\r" at the end of a name is the
- * point of printing it); the rest as is. */
+ * point of printing it). */
 static const char *esc(const char *s, char *buf, size_t n)
 {
-	size_t k = 0;
-
 	if (!s)
 		return "(null)";
-	for (const unsigned char *p = (const unsigned char *)s; *p && k + 5 < n; p++) {
-		if (*p == '\r')
-			k += (size_t)snprintf(buf + k, n - k, "\\r");
-		else if (*p == '\n')
-			k += (size_t)snprintf(buf + k, n - k, "\\n");
-		else if (*p == '\t')
-			k += (size_t)snprintf(buf + k, n - k, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			k += (size_t)snprintf(buf + k, n - k, "\\x%02x", *p);
-		else
-			buf[k++] = (char)*p;
-	}
-	buf[k] = '\0';
+	binfmt_hint_escape(s, buf, n);
 	return buf;
 }
 
