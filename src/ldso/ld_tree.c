@@ -483,7 +483,9 @@ static void explain_missing(struct walk *w, struct ld_obj *o, struct ld_obj *loa
 static void fail_missing(struct walk *w, struct ld_obj *o, struct ld_obj *loader, struct search *s, bool preload,
 			 const char *preload_from)
 {
-	int err = s->last_err ? s->last_err : ENOENT;
+	/* A file skipped because it could not be read leaves the search's
+	 * errno at ENOENT: both loaders go on past it. */
+	int err = s->last_err && s->last_err != EACCES && s->last_err != ENAMETOOLONG ? s->last_err : ENOENT;
 
 	if (preload && !w->musl) {
 		NOTE(w, "ERROR: ld.so: object '%s' from %s cannot be preloaded (%s): ignored.", o->name, preload_from,

@@ -1,12 +1,14 @@
 /* Diagnoses of the classic reasons a file does not start, for the handler
  * or step that detects them: what the file is when no handler takes it
  * (a byte-order mark before #!, a script without #!, a Windows, macOS or
- * Java file, an ELF for another machine or a 32-bit one), an interpreter
+ * Java file, an ELF for another machine or a 32-bit one, which it asks
+ * the kernel about with a program of its own), an interpreter
  * name that holds a carriage return or another invisible byte, a path
  * that ends in a dangling symbolic link. Each says what to do. */
 #include "binfmt_hint.h"
 
 #include "elf_check.h"
+#include "sys.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -16,7 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 size_t binfmt_hint_escape(const char *s, char *out, size_t n)
 {
@@ -108,36 +111,45 @@ bool binfmt_hint_dangling(const char *path, char *out, size_t n)
 	return false;
 }
 
-/* IA32 emulation of the running kernel: 1 on, 0 off, -1 unknown. */
+/* Does the running kernel run 32-bit x86 programs (IA32 emulation built
+ * in and not switched off)? Neither /proc nor sysfs says so reliably (the
+ * ia32_emulation= boot option, CONFIG_IA32_EMULATION_DEFAULT_DISABLED,
+ * sandboxes), so ask it: a forked child execs a 93-byte i386 program of
+ * uexec's own that only calls exit(0). 1 runs, 0 refused, -1 unknown. */
 static int ia32_emulation(void)
 {
-	char line[256];
-	gzFile z;
-	FILE *f = fopen("/proc/cmdline", "re");
-	int on = -1;
+	static const unsigned char code[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, /* mov $1, %eax (exit) */
+					      0x31, 0xdb,                   /* xor %ebx, %ebx */
+					      0xcd, 0x80 };                 /* int $0x80 */
+	struct {
+		Elf32_Ehdr eh;
+		Elf32_Phdr ph;
+		unsigned char code[sizeof(code)];
+	} __attribute__((packed)) img = {
+		.eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB, EV_CURRENT },
+			.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
+			.e_entry = 0x08048000 + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr), .e_phoff = sizeof(Elf32_Ehdr),
+			.e_ehsize = sizeof(Elf32_Ehdr), .e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1 },
+		.ph = { .p_type = PT_LOAD, .p_vaddr = 0x08048000, .p_paddr = 0x08048000, .p_filesz = sizeof(img),
+			.p_memsz = sizeof(img), .p_flags = PF_R | PF_X, .p_align = 0x1000 },
+	};
+	char *argv[] = { "uexec-ia32-probe", NULL }, *envp[] = { NULL };
+	int fd, status;
+	pid_t pid;
 
-	if (f) {
-		if (fgets(line, sizeof(line), f) && strstr(line, "ia32_emulation=0"))
-			on = 0;
-		else if (strstr(line, "ia32_emulation=1"))
-			on = 1;
-		fclose(f);
-	}
-	if (on >= 0)
-		return on;
-	z = gzopen("/proc/config.gz", "rb");
-	if (!z)
+	memcpy(img.code, code, sizeof(code));
+	fd = sys_memfd("uexec-ia32-probe", MFD_CLOEXEC, &img, sizeof(img));
+	if (fd < 0)
 		return -1;
-	while (gzgets(z, line, sizeof(line))) {
-		if (!strncmp(line, "CONFIG_IA32_EMULATION=y", 23))
-			on = on < 0 ? 1 : on;
-		else if (!strncmp(line, "# CONFIG_IA32_EMULATION is not set", 34))
-			on = 0;
-		else if (!strncmp(line, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y", 40))
-			on = 0;
+	pid = fork();
+	if (pid == 0) {
+		fexecve(fd, argv, envp);
+		_exit(errno == ENOEXEC ? 2 : 3);
 	}
-	gzclose(z);
-	return on;
+	sys_close(fd);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) == 0 ? 1 : WEXITSTATUS(status) == 2 ? 0 : -1;
 }
 
 /* Debian's packages whose binfmt_misc rules run another machine's ELF. */
@@ -167,10 +179,11 @@ void binfmt_hint_elf(const unsigned char *buf, size_t len, char *out, size_t n)
 		return;
 	if (buf[EI_CLASS] == ELFCLASS32 && (machine == EM_386 || machine == EM_X86_64)) {
 		ia32 = ia32_emulation();
-		snprintf(out, n, "%s", ia32 == 0 ? "; this kernel has no IA32 emulation (CONFIG_IA32_EMULATION off or "
-			 "ia32_emulation=0), so it refuses 32-bit programs too: install the program's 64-bit build" :
+		snprintf(out, n, "%s", ia32 == 0 ? "; this kernel does not run 32-bit programs either (no IA32 emulation: "
+			 "CONFIG_IA32_EMULATION off, ia32_emulation=0, or a sandbox without it): install the program's "
+			 "64-bit build" :
 			 ia32 == 1 ? "; this kernel has IA32 emulation and would run it as a 32-bit process, which uexec "
-			 "does not do" : "; whether this kernel runs 32-bit programs depends on CONFIG_IA32_EMULATION");
+			 "does not do" : "; whether this kernel runs 32-bit programs depends on its IA32 emulation");
 		return;
 	}
 	if (machine != EM_X86_64 && q)

@@ -41,13 +41,16 @@ static void print_rule(const struct ld_obj *o)
 		printf(" [%s]", o->rule);
 }
 
-static void print_tried(const struct ld_obj *o, const char *indent)
+/* Every place looked (not found), or only the files skipped (found). */
+static void print_tried(const struct ld_obj *o, const char *indent, bool skips_only)
 {
 	char b[1024], r[1024];
 
 	for (size_t i = 0; i < o->ntried; i++) {
 		const struct ld_try *t = &o->tried[i];
 
+		if (skips_only && !t->result)
+			continue;
 		printf("%s      looked in %s (%s)%s%s\n", indent, esc(t->dir, b, sizeof(b)), t->rule,
 		       t->result ? ": " : "", t->result ? esc(t->result, r, sizeof(r)) : "");
 	}
@@ -71,13 +74,14 @@ static void print_children(const struct ld_obj *o, char *indent, size_t depth)
 		if (!e->to || !e->to->opened) {
 			printf(" not found\n");
 			if (e->to)
-				print_tried(e->to, indent);
+				print_tried(e->to, indent, false);
 			continue;
 		}
 		if (e->to->path && strcmp(e->to->path, e->name))
 			printf(" => %s", esc(e->to->path, p, sizeof(p)));
 		print_rule(e->to);
 		printf("\n");
+		print_tried(e->to, indent, true);
 		if (depth < 64 && len + 4 < 256) {
 			strcat(indent, is_last ? "    " : "|   ");
 			print_children(e->to, indent, depth + 1);
