@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static uint32_t gnu_hash(const char *s)
+uint32_t ld_gnu_hash(const char *s)
 {
 	uint32_t h = 5381;
 
@@ -60,16 +60,25 @@ static bool matches(struct ld_elf *e, size_t i, const char *name, const char *ve
 	return !(e->versym[i] & 0x8000);
 }
 
-bool ld_symbol_defined(struct ld_elf *e, const char *name, const char *version)
+bool ld_symbol_defined(struct ld_elf *e, const char *name, const char *version, uint32_t hv)
 {
 	if (!e->sym)
 		return false;
 	if (e->gnu_hash) {
 		const uint32_t *h = e->gnu_hash;
-		uint32_t nb = h[0], symoff = h[1], bloom = h[2], hv = gnu_hash(name);
+		uint32_t nb = h[0], symoff = h[1], bloom = h[2], shift = h[3];
 		const uint32_t *buckets = h + 4 + (size_t)bloom * 2, *chain = buckets + nb;
-		size_t i = buckets[hv % nb];
+		uint64_t word, mask = (1ULL << (hv % 64)) | (1ULL << ((hv >> (shift % 32)) % 64));
+		size_t i;
 
+		/* The Bloom filter answers most misses without a bucket
+		 * (bloom is a power of two; the modulo keeps us inside it). */
+		if (bloom) {
+			memcpy(&word, h + 4 + (size_t)((hv / 64) % bloom) * 2, sizeof(word));
+			if ((word & mask) != mask)
+				return false;
+		}
+		i = buckets[hv % nb];
 		if (i == 0 || i < symoff)
 			return false;
 		for (; i < e->nsym; i++) {

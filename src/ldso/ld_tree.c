@@ -722,10 +722,12 @@ static void check_versions(struct walk *w)
 
 static bool defined_anywhere(struct walk *w, const char *name, const char *version)
 {
+	uint32_t hv = ld_gnu_hash(name);
+
 	for (size_t i = 0; i < w->res->nobj; i++) {
 		struct ld_obj *o = w->res->obj[i];
 
-		if (o->opened && ld_symbol_defined(&o->elf, name, w->musl ? NULL : version))
+		if (o->opened && ld_symbol_defined(&o->elf, name, w->musl ? NULL : version, hv))
 			return true;
 	}
 	return false;

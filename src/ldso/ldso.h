@@ -147,8 +147,10 @@ const char *ld_verdef_newest(struct ld_elf *e, const char *prefix);
 const char *ld_verneed_name(struct ld_elf *e, unsigned ndx);
 const char *ld_verdef_name(struct ld_elf *e, unsigned ndx);
 
-/* Is name (version: NULL or the required one) defined in e? */
-bool ld_symbol_defined(struct ld_elf *e, const char *name, const char *version);
+/* Is name (version: NULL or the required one) defined in e? hv is
+ * ld_gnu_hash(name), computed once for every object asked. */
+uint32_t ld_gnu_hash(const char *name);
+bool ld_symbol_defined(struct ld_elf *e, const char *name, const char *version, uint32_t hv);
 
 /* --- the walk ---------------------------------------------------------------- */
 
