@@ -51,8 +51,10 @@ static int verdef_each(struct ld_elf *e, int (*fn)(void *ctx, unsigned ndx, cons
 	return 0;
 }
 
-int ld_verneed_each(struct ld_elf *e, int (*fn)(void *ctx, const char *file, const char *version, bool weak),
-		    void *ctx)
+/* Every (file, Vernaux) of DT_VERNEED; fn's nonzero answer stops the walk
+ * and is returned; -1 on malformed data. */
+static int verneed_walk(struct ld_elf *e, int (*fn)(void *ctx, const char *file, const Elf64_Vernaux *va,
+						     const char *name), void *ctx)
 {
 	uint64_t off = 0;
 	size_t limit = e->verneednum ? e->verneednum : MAX_RECORDS;
@@ -74,7 +76,7 @@ int ld_verneed_each(struct ld_elf *e, int (*fn)(void *ctx, const char *file, con
 
 			if (!rec(e->verneed, e->verneed_len, aoff, &va, sizeof(va)) || !(name = ld_elf_str(e, va.vna_name)))
 				goto bad;
-			if ((r = fn(ctx, file, name, va.vna_flags & VER_FLG_WEAK)))
+			if ((r = fn(ctx, file, &va, name)))
 				return r;
 			if (va.vna_next == 0)
 				break;
@@ -89,6 +91,26 @@ bad:
 	if (!e->bad[0])
 		snprintf(e->bad, sizeof(e->bad), "a DT_VERNEED entry lies outside its table");
 	return -1;
+}
+
+struct each {
+	int (*fn)(void *ctx, const char *file, const char *version, bool weak);
+	void *ctx;
+};
+
+static int each_one(void *ctx, const char *file, const Elf64_Vernaux *va, const char *name)
+{
+	struct each *x = ctx;
+
+	return x->fn(x->ctx, file, name, va->vna_flags & VER_FLG_WEAK);
+}
+
+int ld_verneed_each(struct ld_elf *e, int (*fn)(void *ctx, const char *file, const char *version, bool weak),
+		    void *ctx)
+{
+	struct each x = { fn, ctx };
+
+	return verneed_walk(e, each_one, &x);
 }
 
 struct find {
@@ -149,33 +171,25 @@ const char *ld_verdef_name(struct ld_elf *e, unsigned ndx)
 	return verdef_each(e, match_ndx, &f) == 1 ? f.found : NULL;
 }
 
+struct by_other {
+	unsigned ndx;
+	const char *found;
+};
+
+static int other_one(void *ctx, const char *file, const Elf64_Vernaux *va, const char *name)
+{
+	struct by_other *x = ctx;
+
+	(void)file;
+	if (va->vna_other != x->ndx)
+		return 0;
+	x->found = name;
+	return 1;
+}
+
 const char *ld_verneed_name(struct ld_elf *e, unsigned ndx)
 {
-	uint64_t off = 0;
+	struct by_other x = { .ndx = ndx };
 
-	if (!e->verneed)
-		return NULL;
-	for (size_t i = 0; i < MAX_RECORDS; i++) {
-		Elf64_Verneed vn;
-		uint64_t aoff;
-
-		if (!rec(e->verneed, e->verneed_len, off, &vn, sizeof(vn)))
-			return NULL;
-		aoff = off + vn.vn_aux;
-		for (unsigned k = 0; k < vn.vn_cnt; k++) {
-			Elf64_Vernaux va;
-
-			if (!rec(e->verneed, e->verneed_len, aoff, &va, sizeof(va)))
-				return NULL;
-			if (va.vna_other == ndx)
-				return ld_elf_str(e, va.vna_name);
-			if (va.vna_next == 0)
-				break;
-			aoff += va.vna_next;
-		}
-		if (vn.vn_next == 0)
-			break;
-		off += vn.vn_next;
-	}
-	return NULL;
+	return verneed_walk(e, other_one, &x) == 1 ? x.found : NULL;
 }

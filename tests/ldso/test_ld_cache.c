@@ -15,56 +15,37 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "ldso.h"
 
-static char tmp[] = "/tmp/uexec-ldcache-XXXXXX";
-
-static int sh(const char *cmd)
-{
-	int r = system(cmd);
-
-	return r == 0 ? 0 : -1;
-}
+static char *tmp;
 
 static int setup(void **state)
 {
 	char cmd[1024];
 
 	(void)state;
-	if (!mkdtemp(tmp))
+	if (h_tmpdir_setup(&tmp, "ldcache"))
 		return -1;
 	snprintf(cmd, sizeof(cmd),
-		 "cd %s && mkdir -p d/glibc-hwcaps/x86-64-v2 && echo 'int f(void){return 0;}' > f.c && "
+		 "cd '%s' && mkdir -p d/glibc-hwcaps/x86-64-v2 && echo 'int f(void){return 0;}' > f.c && "
 		 "cc -shared -fPIC -Wl,-soname,libuexecf.so.1 -o d/libuexecf.so.1 f.c && "
 		 "cp d/libuexecf.so.1 d/glibc-hwcaps/x86-64-v2/ && echo %s/d > conf && "
 		 "ldconfig -X -C cache -f conf", tmp, tmp);
-	return sh(cmd);
+	return h_sh(cmd, 120000);
 }
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	return sh(cmd);
+	return h_tmpdir_teardown(&tmp);
 }
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
+	unsigned char *buf = (unsigned char *)h_read_file(path, len);
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 

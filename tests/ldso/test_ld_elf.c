@@ -16,37 +16,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "ldso.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 
-static char tmp[] = "/tmp/uexec-ldelf-XXXXXX";
+static char *tmp;
 
 static int setup(void **state)
 {
 	char cmd[1024];
 
 	(void)state;
-	if (!mkdtemp(tmp))
+	if (h_tmpdir_setup(&tmp, "ldelf"))
 		return -1;
 	snprintf(cmd, sizeof(cmd),
-		 "cd %s && printf 'int f(void){return 0;}\\nint g;\\n' > f.c && "
+		 "cd '%s' && printf 'int f(void){return 0;}\\nint g;\\n' > f.c && "
 		 "echo 'V_1 { global: f; }; V_2 { global: g; } V_1;' > v && "
 		 "cc -shared -fPIC -Wl,--hash-style=sysv -Wl,--version-script=v -Wl,-soname,libh.so -o libh.so f.c && "
 		 "aarch64-linux-gnu-gcc -shared -fPIC -o libarm.so f.c && "
 		 "printf '.globl f\\nf: ret\\n' > f32.s && as --32 -o f32.o f32.s && ld -m elf_i386 -shared -o lib32.so f32.o && "
 		 "echo 'not an ELF file at all, but long enough to hold a header................' > text.so && "
 		 "printf '\\177ELF' > short.so", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return h_sh(cmd, 120000);
 }
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return h_tmpdir_teardown(&tmp);
 }
 
 static char *tpath(const char *name)
@@ -157,19 +155,9 @@ static void t_skips_and_refusals(void **state)
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
+	unsigned char *buf = (unsigned char *)h_read_file(path, len);
 
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 
