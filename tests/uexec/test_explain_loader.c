@@ -275,6 +275,34 @@ static void t_noexec(void **state)
 	free(dir);
 }
 
+/* --json carries the loader stage: the tree, the rule of each object, the
+ * messages and the verdict (checked with python3's json module). */
+static void t_json(void **state)
+{
+	char *dir = h_fmt("%s/json", tmpdir);
+	char *cmd;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0755), 0);
+	cmd = h_fmt("cd '%s' && %s mkdir lib && cc -shared -fPIC -o lib/libb.so b.c && "
+		    "cc -shared -fPIC -o lib/liba.so a.c -Llib -lb && cc -o m ma.c -Llib -la -Wl,-rpath,'%s/lib' && "
+		    "rm lib/libb.so && { '%s' explain --json ./m; test $? = 1; } > out.json && python3 -c '"
+		    "import json; d = json.load(open(\"out.json\")); l = d[\"loader\"]; r = d[\"result\"]\n"
+		    "assert l[\"flavor\"] == \"glibc\" and not l[\"starts\"] and l[\"exit_status\"] == 127, l\n"
+		    "assert r[\"runs\"] is False and r[\"stage\"] == \"loader\", r\n"
+		    "assert l[\"messages\"] == [\"./m: error while loading shared libraries: libb.so: cannot open "
+		    "shared object file: No such file or directory\"], l[\"messages\"]\n"
+		    "o = {x[\"name\"]: x for x in l[\"objects\"]}\n"
+		    "assert o[\"liba.so\"][\"rule\"] == \"RUNPATH\" and o[\"liba.so\"][\"rule_owner\"] == \"./m\"\n"
+		    "assert not o[\"libb.so\"][\"found\"] and o[\"libb.so\"][\"tried\"], o[\"libb.so\"]\n"
+		    "assert o[\"libc.so.6\"][\"rule\"] == \"ld.so.cache\"\n"
+		    "assert [n[\"name\"] for n in o[\"liba.so\"][\"needed\"]] == [\"libb.so\"]'",
+		    dir, prelude, dir, h_uexec_bin());
+	assert_int_equal(h_sh(cmd, BUILD_MS), 0);
+	free(cmd);
+	free(dir);
+}
+
 static const struct lcase cases[] = {
 	{ .name = "missing_library", .prog = "m", .why_has = "needs libf.so",
 	  .build = "cc -shared -fPIC -o libf.so f.c && cc -o m m.c -L. -lf && rm libf.so" },
@@ -367,7 +395,7 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 3];
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -377,6 +405,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(t_etxtbsy);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(t_noexec);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(t_json);
 	return _cmocka_run_group_tests("uexec explain: loader and classic mistakes", tests, n, group_setup,
 				       group_teardown);
 }
