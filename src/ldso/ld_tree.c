@@ -475,6 +475,23 @@ static void explain_missing(struct walk *w, struct ld_obj *o, struct ld_obj *loa
 		}
 		ld_dirs_free(&d);
 	}
+	/* Another version of it in the cache: the program was built against a
+	 * release this system does not have. */
+	if (w->have_cache && strstr(o->name, ".so")) {
+		size_t stem = (size_t)(strstr(o->name, ".so") - o->name) + 3;
+
+		for (size_t i = 0; i < w->cache.n; i++) {
+			const struct ld_cache_entry *e = &w->cache.e[i];
+
+			if (!strncmp(e->key, o->name, stem) && (e->key[stem] == '\0' || e->key[stem] == '.') &&
+			    e->flags == LD_CACHE_FLAGS_X86_64) {
+				WHY(w, "%s needs %s, which is not installed; the system has %s (%s), another version: "
+				    "install the release it was built against, or rebuild it",
+				    obj_name(w, loader), o->name, e->key, e->value);
+				return;
+			}
+		}
+	}
 	WHY(w, "%s needs %s, which is in none of the %zu places searched (%s)", obj_name(w, loader), o->name,
 	    o->ntried, w->musl ? "LD_LIBRARY_PATH, RPATH/RUNPATH, " MUSL_PATH_FILE " or the default directories" :
 	    "RPATH, LD_LIBRARY_PATH, RUNPATH, ld.so.cache, the default directories");

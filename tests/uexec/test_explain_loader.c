@@ -10,7 +10,7 @@
  *   - a loader-stage failure prints, line for line, what the real loader
  *     printed on stderr, and the exit status the program had;
  *   - the diagnosis names what is missing or wrong (a substring).
- * Cases: missing, transitive, RUNPATH not inherited vs RPATH inherited,
+ * Cases: missing, another version installed, transitive, RUNPATH not inherited vs RPATH inherited,
  * $ORIGIN (through a symbolic link), LD_LIBRARY_PATH, libraries of another
  * machine and class skipped, the other class alone, a missing symbol
  * version, an undefined symbol bound now, a missing LD_PRELOAD, the
@@ -306,6 +306,9 @@ static void t_json(void **state)
 static const struct lcase cases[] = {
 	{ .name = "missing_library", .prog = "m", .why_has = "needs libf.so",
 	  .build = "cc -shared -fPIC -o libf.so f.c && cc -o m m.c -L. -lf && rm libf.so" },
+	{ .name = "other_version_installed", .prog = "m", .why_has = "the system has libz.so.1 (",
+	  .build = "mkdir z && cc -shared -fPIC -Wl,-soname,libz.so.99 -o z/libz.so.99 f.c && cc -o m m.c z/libz.so.99 && "
+		   "rm -r z" },
 	{ .name = "missing_transitive", .prog = "m", .why_has = "liba.so needs libb.so",
 	  .build = "mkdir lib && cc -shared -fPIC -o lib/libb.so b.c && "
 		   "cc -shared -fPIC -o lib/liba.so a.c -Llib -lb -Wl,--disable-new-dtags -Wl,-rpath,$D/lib && "
