@@ -976,7 +976,9 @@ int ld_explain(const struct ld_request *rq, struct ld_result *res)
 	}
 	if (!w.nomem && !res->fails)
 		check_versions(&w);
-	if (!w.nomem && !res->fails)
+	/* musl goes on to relocate after a missing library (and reports its
+	 * symbols too); glibc has stopped. */
+	if (!w.nomem && (!res->fails || w.musl))
 		check_symbols(&w);
 out:
 	ld_dirs_free(&w.env);
