@@ -946,8 +946,9 @@ int ld_explain(const struct ld_request *rq, struct ld_result *res)
 		goto out;
 	}
 	setup_paths(&w);
-	if (!rq->secure || !w.musl)
-		preload_list(&w, res->obj[0], rq->secure && w.musl ? NULL : env_get(rq->envp, "LD_PRELOAD"), "LD_PRELOAD");
+	/* musl ignores LD_PRELOAD when AT_SECURE; glibc only its names with
+	 * a '/' (preload_list). */
+	preload_list(&w, res->obj[0], w.musl && rq->secure ? NULL : env_get(rq->envp, "LD_PRELOAD"), "LD_PRELOAD");
 	if (!w.musl)
 		read_preload_file(&w, res->obj[0]);
 	/* Breadth first: the list grows while it is walked. */
