@@ -197,6 +197,8 @@ int explain_loader(const struct explain_loader_in *in, struct json *j, struct ex
 			print_json(j, &r, in->interp);
 	} else if (out->ran) {
 		print_text(&r, in->interp);
+	} else if (r.flavor == LD_NONE) {
+		printf("loader    none: a static program (no PT_INTERP), nothing is loaded before main()\n");
 	} else if (r.flavor == LD_UNKNOWN) {
 		printf("loader    %s: not a glibc or musl loader; its stage is not explained\n",
 		       esc(in->interp, b, sizeof(b)));
