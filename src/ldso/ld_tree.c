@@ -442,7 +442,8 @@ static bool musl_reserved(const char *name)
  * dependency would be found if the rules were different. */
 static void explain_missing(struct walk *w, struct ld_obj *o, struct ld_obj *loader, const struct search *s)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], rules[256] = "";
+	size_t len = 0;
 
 	if (s->other_class) {
 		WHY(w, "%s needs %s: only a 32-bit (ELFCLASS32) copy was found; a 64-bit one must be installed",
@@ -492,9 +493,32 @@ static void explain_missing(struct walk *w, struct ld_obj *o, struct ld_obj *loa
 			}
 		}
 	}
+	/* Next to the program or the object needing it, where no rule looks:
+	 * the classic "it is right there" case. */
+	for (int k = 0; k < 2; k++) {
+		const struct ld_obj *near = k == 0 ? loader : w->res->obj[0];
+
+		if (!near->origin || (k == 1 && near == loader))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", near->origin, o->name);
+		if (access(path, F_OK) == 0) {
+			WHY(w, "%s needs %s; there is one in %s, the directory of %s, but no rule searches there: "
+			    "link with -Wl,-rpath,'$ORIGIN' (or run with LD_LIBRARY_PATH=%s)",
+			    obj_name(w, loader), o->name, near->origin, obj_name(w, near), near->origin);
+			return;
+		}
+	}
+	/* The rules that were followed, in order, each once. */
+	for (size_t i = 0; i < o->ntried; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = o->tried[k].rule == o->tried[i].rule;
+		if (!seen && len < sizeof(rules))
+			len += (size_t)snprintf(rules + len, sizeof(rules) - len, "%s%s", len ? ", " : "", o->tried[i].rule);
+	}
 	WHY(w, "%s needs %s, which is in none of the %zu places searched (%s)", obj_name(w, loader), o->name,
-	    o->ntried, w->musl ? "LD_LIBRARY_PATH, RPATH/RUNPATH, " MUSL_PATH_FILE " or the default directories" :
-	    "RPATH, LD_LIBRARY_PATH, RUNPATH, ld.so.cache, the default directories");
+	    o->ntried, rules);
 }
 
 static void fail_missing(struct walk *w, struct ld_obj *o, struct ld_obj *loader, struct search *s, bool preload,

@@ -10,7 +10,7 @@
  *   - a loader-stage failure prints, line for line, what the real loader
  *     printed on stderr, and the exit status the program had;
  *   - the diagnosis names what is missing or wrong (a substring).
- * Cases: missing, another version installed, transitive, RUNPATH not inherited vs RPATH inherited,
+ * Cases: missing, beside the program, another version installed, transitive, RUNPATH not inherited vs RPATH inherited,
  * $ORIGIN (through a symbolic link), LD_LIBRARY_PATH, libraries of another
  * machine and class skipped, the other class alone, a missing symbol
  * version, an undefined symbol bound now, a missing LD_PRELOAD, the
@@ -303,6 +303,8 @@ static void t_json(void **state)
 static const struct lcase cases[] = {
 	{ .name = "missing_library", .prog = "m", .why_has = "needs libf.so",
 	  .build = "cc -shared -fPIC -o libf.so f.c && cc -o m m.c -L. -lf && rm libf.so" },
+	{ .name = "beside_the_program", .prog = "m", .why_has = "there is one in ",
+	  .build = "cc -shared -fPIC -o libf.so f.c && cc -o m m.c -L. -lf" },
 	{ .name = "other_version_installed", .prog = "m", .why_has = "the system has libz.so.1 (",
 	  .build = "mkdir z && cc -shared -fPIC -Wl,-soname,libz.so.99 -o z/libz.so.99 f.c && cc -o m m.c z/libz.so.99 && "
 		   "rm -r z" },
