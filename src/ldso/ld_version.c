@@ -171,25 +171,16 @@ const char *ld_verdef_name(struct ld_elf *e, unsigned ndx)
 	return verdef_each(e, match_ndx, &f) == 1 ? f.found : NULL;
 }
 
-struct by_other {
-	unsigned ndx;
-	const char *found;
-};
-
+/* A Vernaux's index is its vna_other: the same search as DT_VERDEF's. */
 static int other_one(void *ctx, const char *file, const Elf64_Vernaux *va, const char *name)
 {
-	struct by_other *x = ctx;
-
 	(void)file;
-	if (va->vna_other != x->ndx)
-		return 0;
-	x->found = name;
-	return 1;
+	return match_ndx(ctx, va->vna_other, name);
 }
 
 const char *ld_verneed_name(struct ld_elf *e, unsigned ndx)
 {
-	struct by_other x = { .ndx = ndx };
+	struct find f = { .ndx = ndx };
 
-	return verneed_walk(e, other_one, &x) == 1 ? x.found : NULL;
+	return verneed_walk(e, other_one, &f) == 1 ? f.found : NULL;
 }
