@@ -2,6 +2,7 @@
  * including its quirks (a line with no newline loses byte 255). */
 #include "binfmt.h"
 #include "bprm.h"
+#include "binfmt_hint.h"
 
 #include <errno.h>
 #include <string.h>
@@ -83,6 +84,12 @@ static int load_script(struct bprm *b)
 	ev.path = i_name;
 	ev.text = i_arg;
 	bprm_trace(b, &ev);
+	/* "#!/usr/bin/env python3\r": the exec succeeds, then env looks for
+	 * "python3\r". */
+	if (i_arg && i_arg[0] && i_arg[strlen(i_arg) - 1] == '\r')
+		bprm_note(b, "the #! line of %s ends in a carriage return (DOS line endings): %s will be given the "
+			  "argument \"%.*s\\r\" and will not find it; convert the file: sed -i 's/\\r$//' %s",
+			  b->interp, i_name, (int)strlen(i_arg) - 1, i_arg, b->interp);
 	for (size_t i = 0; i < b->argv.n; i++) {
 		struct uexec_event av = { .kind = UEXEC_EV_ARGV, .value = i, .text = b->argv.v[i] };
 		bprm_trace(b, &av);
@@ -92,7 +99,12 @@ static int load_script(struct bprm *b)
 	 * program can observe depends on the order. */
 	fd = bprm_open_exec(b, i_name, &st);
 	if (fd == -ENOENT) {
+		char why[sizeof(b->diag)];
+
 		b->diag[0] = '\0';
+		if (binfmt_hint_interp(b->interp, i_name, why, sizeof(why)) ||
+		    binfmt_hint_dangling(i_name, why, sizeof(why)))
+			return bprm_fail(b, fd, "%s", why);
 		return bprm_fail(b, fd, "%s names the interpreter %s in its #! line, which does not exist",
 				 b->interp, i_name);
 	}

@@ -1,6 +1,8 @@
 /* The exec request and its single owner-free (fs/exec.c: alloc_bprm,
  * free_bprm, copy_strings, bprm_change_interp, remove_arg_zero). */
 #include "bprm.h"
+
+#include "binfmt_hint.h"
 #include "kmem.h"
 #include "sys.h"
 
@@ -107,7 +109,8 @@ static int why_open_failed(const char *path, int err, char *why, size_t why_size
 {
 	switch (err) {
 	case ENOENT:
-		WHY("%s does not exist (or a directory on its path does not)", path);
+		if (!binfmt_hint_dangling(path, why, why_size))
+			WHY("%s does not exist (or a directory on its path does not)", path);
 		break;
 	case ENOTDIR:
 		WHY("a component of %s is not a directory", path);

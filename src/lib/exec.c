@@ -2,6 +2,7 @@
  * search_binary_handler(), in user space. */
 #include "arch.h"
 #include "binfmt.h"
+#include "binfmt_hint.h"
 #include "bprm.h"
 #include "kmem.h"
 #include "exec_mmap.h"
@@ -32,17 +33,24 @@ static const struct binfmt *const formats[] = {
 static int no_handler(struct bprm *b)
 {
 	const unsigned char *p = b->buf;
+	char hint[384];
+	size_t len;
 
 	if (b->buf_len == 0)
 		return bprm_fail(b, -ENOEXEC, "%s is empty: there is nothing to execute", b->interp);
-	if (p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F')
-		return bprm_fail(b, -ENOEXEC, "%s is an ELF file this machine cannot run (class %u, data %u, machine %u)",
-				 b->interp, p[4], p[5], (unsigned)(p[18] | p[19] << 8));
+	if (p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F') {
+		/* The ELF handler said why; what to do about it follows. */
+		binfmt_hint_elf(p, b->buf_len, hint, sizeof(hint));
+		len = strlen(b->diag);
+		if (len && hint[0])
+			snprintf(b->diag + len, sizeof(b->diag) - len, "%s", hint);
+		return bprm_fail(b, -ENOEXEC, "%s is an ELF file this machine cannot run (class %u, data %u, machine %u)%s",
+				 b->interp, p[4], p[5], (unsigned)(p[18] | p[19] << 8), hint);
+	}
 	if (p[0] == '#' && p[1] == '!')
 		return bprm_fail(b, -ENOEXEC, "%s has a #! line the kernel would not accept", b->interp);
-	return bprm_fail(b, -ENOEXEC,
-			 "%s is neither ELF nor a #! script (first bytes %02x %02x %02x %02x); a shell would run it as a shell script, execve does not",
-			 b->interp, p[0], p[1], p[2], p[3]);
+	binfmt_hint_unknown(b->interp, p, b->buf_len, hint, sizeof(hint));
+	return bprm_fail(b, -ENOEXEC, "%s", hint);
 }
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

@@ -1,10 +1,14 @@
 /* uexec explain: the whole exec pipeline up to, not including, the jump,
  * step by step; on failure, the errno the kernel would return and why. */
+#include "binfmt_hint.h"
 #include "cli.h"
+#include "explain_loader.h"
 #include "json.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <uexec/uexec.h>
@@ -12,6 +16,12 @@
 struct explain {
 	bool json;
 	struct json j;
+	/* What the loader stage starts from, copied from the events: the
+	 * last file opened (the ELF the kernel loads once its handler
+	 * accepts it), its PT_INTERP, argv[0] after rewrites, AT_SECURE. */
+	char opened[PATH_MAX], program[PATH_MAX], interp[PATH_MAX];
+	char *argv0;
+	bool have_program, have_interp, secure;
 };
 
 static const char *auxv_name(uint64_t t)
@@ -57,7 +67,7 @@ static void handler_answer(char *buf, size_t n, int result)
 
 static void print_text(const struct uexec_event *ev)
 {
-	char buf[128], prot[4];
+	char buf[128], prot[4], shown[2048];
 	const char *name;
 
 	switch (ev->kind) {
@@ -69,7 +79,10 @@ static void print_text(const struct uexec_event *ev)
 		printf("  handler   %-7s %s\n", ev->handler, buf);
 		break;
 	case UEXEC_EV_INTERP:
-		printf("  interp    %s%s%s\n", ev->path, ev->text ? "  argument: " : "", ev->text ? ev->text : "");
+		binfmt_hint_escape(ev->path, shown, sizeof(shown));
+		printf("  interp    %s%s", shown, ev->text ? "  argument: " : "");
+		binfmt_hint_escape(ev->text ? ev->text : "", shown, sizeof(shown));
+		printf("%s\n", shown);
 		break;
 	case UEXEC_EV_ARGV:
 		printf("    argv[%llu] = %s\n", (unsigned long long)ev->value, ev->text);
@@ -94,7 +107,8 @@ static void print_text(const struct uexec_event *ev)
 			printf("  auxv      %-20llu %#llx\n", (unsigned long long)ev->a_type, (unsigned long long)ev->value);
 		break;
 	case UEXEC_EV_NOTE:
-		printf("  note      %s\n", ev->text);
+		binfmt_hint_escape(ev->text, shown, sizeof(shown));
+		printf("  note      %s\n", shown);
 		break;
 	case UEXEC_EV_ERROR:
 		/* Printed as the result, after the steps. */
@@ -159,10 +173,47 @@ static void print_json(struct json *j, const struct uexec_event *ev)
 	json_end_object(j);
 }
 
+static void remember(struct explain *x, const struct uexec_event *ev)
+{
+	switch (ev->kind) {
+	case UEXEC_EV_OPEN:
+		snprintf(x->opened, sizeof(x->opened), "%s", ev->path);
+		break;
+	case UEXEC_EV_HANDLER:
+		if (ev->result == 0 && !strcmp(ev->handler, "elf") && !x->have_interp) {
+			memcpy(x->program, x->opened, sizeof(x->program));
+			x->have_program = true;
+		}
+		break;
+	case UEXEC_EV_INTERP:
+		/* Traced before the interpreter is opened: the program is
+		 * still the last file opened. */
+		if (ev->text && !strcmp(ev->text, "PT_INTERP")) {
+			snprintf(x->interp, sizeof(x->interp), "%s", ev->path);
+			memcpy(x->program, x->opened, sizeof(x->program));
+			x->have_interp = x->have_program = true;
+		}
+		break;
+	case UEXEC_EV_ARGV:
+		if (ev->value == 0) {
+			free(x->argv0);
+			x->argv0 = strdup(ev->text);
+		}
+		break;
+	case UEXEC_EV_AUXV:
+		if (ev->a_type == AT_SECURE)
+			x->secure = ev->value != 0;
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_event(void *ctx, const struct uexec_event *ev)
 {
 	struct explain *x = ctx;
 
+	remember(x, ev);
 	if (x->json)
 		print_json(&x->j, ev);
 	else
@@ -176,6 +227,7 @@ int cmd_explain(int argc, char **argv)
 	struct uexec_options opt = { .size = sizeof(opt), .trace = on_event, .trace_ctx = &x };
 	struct uexec_image *img = NULL;
 	char diag[512] = "";
+	struct explain_loader_out lo = { 0 };
 	int ret = exec_args_parse(&a, argc, argv, true, "explain"), err;
 
 	if (ret)
@@ -199,25 +251,50 @@ int cmd_explain(int argc, char **argv)
 		       a.path && strcmp(a.path, a.prog) ? a.path : "");
 	}
 	err = -exec_args_prepare(&a, &opt, &img);
-	if (x.json) {
+	if (x.json)
 		json_end_array(&x.j);
+	if (err == 0 && x.have_program) {
+		struct explain_loader_in in = {
+			.program = x.program,
+			.interp = x.have_interp ? x.interp : NULL,
+			.argv0 = x.argv0 ? x.argv0 : a.argv[0] ? a.argv[0] : "",
+			.envp = a.envp,
+			.secure = x.secure,
+		};
+
+		if (explain_loader(&in, x.json ? &x.j : NULL, &lo) < 0)
+			fprintf(stderr, "uexec explain: no memory for the loader stage\n");
+	}
+	if (x.json) {
 		json_begin_object(&x.j, "result");
-		json_bool(&x.j, "runs", err == 0);
+		json_bool(&x.j, "runs", err == 0 && !lo.fails);
+		json_string(&x.j, "stage", err ? "kernel" : lo.fails ? "loader" : NULL);
+		if (lo.fails)
+			json_int(&x.j, "exit_status", lo.status);
 		json_string(&x.j, "errno", err ? errno_name(err) : NULL);
 		json_int(&x.j, "errno_value", err);
 		json_string(&x.j, "message", err ? strerror(err) : NULL);
 		json_string(&x.j, "diagnosis", err && diag[0] ? diag : NULL);
 		json_end_object(&x.j);
 		json_end_object(&x.j);
-	} else if (err == 0) {
-		printf("result: ready; `uexec run` would jump to the entry above\n");
-	} else {
-		printf("result: execve fails with %s (%s), as the kernel's would\n", errno_name(err), strerror(err));
-		if (diag[0])
-			printf("why:    %s\n", diag);
+	} else if (err == 0 && !lo.fails) {
+		printf("result: ready; `uexec run` would jump to the entry above%s\n",
+		       lo.ran ? ", and the loader would reach main()" : "");
+	} else if (err) {
+		/* Under --strict the refusal may be uexec's alone: the notes
+		 * above say what Linux does with the file. */
+		printf("result: execve fails with %s (%s), %s\n", errno_name(err), strerror(err),
+		       a.strict ? "under --strict (Linux may run it: see the notes)" : "as the kernel's would");
+		if (diag[0]) {
+			char shown[sizeof(diag) * 4];
+
+			binfmt_hint_escape(diag, shown, sizeof(shown));
+			printf("why:    %s\n", shown);
+		}
 	}
 	if (img)
 		uexec_release(img);
 	exec_args_free(&a);
-	return err ? EXIT_FINDINGS : EXIT_OK;
+	free(x.argv0);
+	return err || lo.fails ? EXIT_FINDINGS : EXIT_OK;
 }
