@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -308,6 +309,50 @@ static void vfork_is_fork(void **s)
 	assert_int_equal(shared, 1);
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* An exec from a process with other threads is the kernel's: it ends
+ * them, libuexec's exec would not. Logged as the fallback it is. */
+static void threads_fall_back(void **s)
+{
+	char want[128], line[1024];
+	int p[2], status, found = 0;
+	char out[64] = "";
+	pid_t pid;
+	FILE *f;
+
+	(void)s;
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+
+		dup2(p[1], 1);
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			_exit(98);
+		execl("/bin/echo", "echo", "from-threads", (char *)NULL);
+		_exit(99);
+	}
+	close(p[1]);
+	assert_true(read(p[0], out, sizeof(out) - 1) > 0);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_string_equal(out, "from-threads\n");
+	snprintf(want, sizeof(want), "%ld /bin/echo kernel(fallback: other threads)\n", (long)pid);
+	f = fopen(log_path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		found |= !strcmp(line, want);
+	fclose(f);
+	assert_true(found);
+}
+
 static int setup(void **s)
 {
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
@@ -343,6 +388,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(resetids),
 		cmocka_unit_test(failures),
 		cmocka_unit_test(vfork_is_fork),
+		cmocka_unit_test(threads_fall_back),
 	};
 
 	(void)argc;

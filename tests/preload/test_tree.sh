@@ -114,6 +114,20 @@ compare "execvp: ENOENT" env PATH="$tmp/a" prog x
 compare "execvp: no #!, run by /bin/sh" env PATH="$tmp/e" plain 1 2
 logged '^[0-9]+ /bin/sh$' 1 "the shell fallback exec'd /bin/sh"
 
+# --- a non-PIE program exec'ing a non-PIE one -----------------------------
+# Both want 0x400000: libuexec either places the new image (once it can
+# exec over its caller's fixed addresses) or hands the exec to the kernel
+# and says why; the program runs either way.
+printf '#include <unistd.h>\nint main(int c, char **v) { (void)c; execv(v[1], v + 1); return 127; }\n' >"$tmp/caller.c"
+printf '#include <stdio.h>\nint main(void) { puts("target ran"); return 0; }\n' >"$tmp/target.c"
+if cc -no-pie -fno-pie -o "$tmp/caller" "$tmp/caller.c" && cc -no-pie -fno-pie -o "$tmp/target" "$tmp/target.c"; then
+	compare "non-PIE execs non-PIE" "$tmp/caller" "$tmp/target"
+	logged "^[0-9]+ $tmp/target( kernel\\(fallback: EEXIST: .*non-PIE.*\\))?\$" 1 \
+		"the target is logged, as libuexec's exec or as the EEXIST fallback"
+else
+	ok 1 "cc -no-pie builds the test programs"
+fi
+
 # --- set-up errors --------------------------------------------------------
 out=$(UEXEC_PRELOAD=/nonexistent/libuexec-preload.so "$UEXEC" run --tree true 2>&1)
 rc=$?
