@@ -225,6 +225,18 @@ void new_exec_keep_fd(int fd)
 	fcntl(fd, F_SETFD, 0);
 }
 
+/* The kernel's exec sets the saved set-user-ID and set-group-ID to the
+ * effective IDs (bprm_fill_uid(), then commit_creds(): suid = euid, sgid =
+ * egid): a program started after its caller dropped only the effective
+ * ID must not be able to take the old one back. Setting the saved ID to
+ * the effective one is always permitted. Raw calls: only this thread is
+ * left, and libc's setresuid() would signal threads that do not exist. */
+static void commit_saved_ids(void)
+{
+	syscall(SYS_setresgid, -1, -1, getegid());
+	syscall(SYS_setresuid, -1, -1, geteuid());
+}
+
 void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep_fd)
 {
 	stack_t ss = { .ss_flags = SS_DISABLE };
@@ -235,6 +247,7 @@ void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep
 	flush_signal_handlers(self);
 	sigaltstack(&ss, NULL);
 	unregister_rseq();
+	commit_saved_ids();
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
 }
 
