@@ -8,7 +8,7 @@ _leakloop()
 {
 	local cur prev i sub=
 	local loop_opts="-n --iterations -w --warmup -s --settle -c --checkpoints -j --json
-		--show-output --timeout --user --pid --cgroup --folded --svg --backend --stacks
+		--show-output --timeout --user --pid --cgroup --folded --svg --backend --backends --stacks
 		--stack-runs --scope --max-outstanding --max-stacks --min-rate --min-r2 --min-count
 		-h --help"
 

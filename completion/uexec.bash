@@ -8,7 +8,7 @@
 _uexec()
 {
 	local cur prev cmd i word nonopt=0
-	local exec_opts="--argv0 -i --ignore-environment --env --binfmt-host --binfmt-dir --no-binfmt-config --help"
+	local exec_opts="--argv0 -i --ignore-environment --env --strict --binfmt-host --binfmt-dir --no-binfmt-config --help"
 	local binfmt_opts="--binfmt-host --binfmt-dir --no-binfmt-config --help"
 	local opts
 
@@ -26,6 +26,10 @@ _uexec()
 	case $prev in
 	--binfmt-dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
+		return 0
+		;;
+	--tree-log)
+		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
 	--argv0 | --env | -e | --fd | -n | --iterations)
@@ -46,7 +50,7 @@ _uexec()
 	for ((i = 2; i < COMP_CWORD; i++)); do
 		word=${COMP_WORDS[i]}
 		case $word in
-		--binfmt-dir | --argv0 | --env | -e | --fd | -n | --iterations) ((i++)) ;;
+		--binfmt-dir | --argv0 | --env | -e | --fd | -n | --iterations | --tree-log) ((i++)) ;;
 		-*) ;;
 		*) nonopt=$((nonopt + 1)) ;;
 		esac
@@ -55,11 +59,11 @@ _uexec()
 	done
 
 	case $cmd in
-	run) opts="$exec_opts --fd" ;;
+	run) opts="$exec_opts --fd --tree --tree-log" ;;
 	explain) opts="$exec_opts --json --fd" ;;
 	slabinfo) opts="$exec_opts --json" ;;
 	leakcheck) opts="-n --iterations $exec_opts" ;;
-	check) opts="-r --recursive --json -j --jobs --help" ;;
+	check) opts="-r --recursive --json -j --jobs --rules --help" ;;
 	binfmt)
 		if [ "$nonopt" -eq 0 ]; then
 			if [[ $cur == -* ]]; then

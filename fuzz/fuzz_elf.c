@@ -1,8 +1,9 @@
 /* libFuzzer: the ELF header rules, then a dry-run load of the same bytes.
  *
- * 1. elf_check_ehdr()/elf_check_phdrs()/elf_check_interp_path() on the
- *    input, exactly as `uexec check` feeds them (bounds from the input's
- *    size), under ASan/UBSan: no read out of bounds, no overflow.
+ * 1. elf_check_ehdr()/elf_check_phdrs()/elf_check_interp_path()/
+ *    elf_check_shdrs() on the input, exactly as `uexec check` feeds them
+ *    (bounds from the input's size), under ASan/UBSan: no read out of
+ *    bounds, no overflow.
  * 2. The input written to a memfd and prepared through /proc/self/fd/N:
  *    the whole loader (and, for #! inputs, the script handler) runs; on
  *    success the image is released. Either way nothing may be left: zero
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 static void check_rules(const uint8_t *data, size_t size)
 {
@@ -26,7 +28,7 @@ static void check_rules(const uint8_t *data, size_t size)
 	Elf64_Ehdr eh;
 	Elf64_Phdr *ph;
 
-	elf_report_init(&r);
+	elf_report_init(&r, false);
 	if (elf_check_ehdr(data, size, size, ELF_ROLE_PROGRAM, &r, &lay) || !lay.phsize)
 		return;
 	/* elf_check_ehdr() has checked phoff + phsize <= size. */
@@ -44,8 +46,18 @@ static void check_rules(const uint8_t *data, size_t size)
 		    !__builtin_add_overflow(p->p_offset, p->p_filesz, &end) && end <= size)
 			elf_check_interp_path((const char *)data + p->p_offset, p->p_filesz, &r);
 	}
-	/* The same file judged as an interpreter. */
-	elf_report_init(&r);
+	/* elf_check_ehdr() has checked shoff + the table's size <= size. */
+	if (lay.shnum) {
+		Elf64_Shdr *sh = malloc(lay.shnum * sizeof(*sh));
+
+		if (sh) {
+			memcpy(sh, data + lay.shoff, lay.shnum * sizeof(*sh));
+			elf_check_shdrs(sh, 0, lay.shnum, size, &lay, &r);
+			free(sh);
+		}
+	}
+	/* The same file judged as an interpreter, strictly. */
+	elf_report_init(&r, true);
 	if (!elf_check_ehdr(data, size, size, ELF_ROLE_INTERP, &r, &lay) && lay.phsize)
 		elf_check_phdrs(&eh, ph, size, ELF_ROLE_INTERP, &r, &lay);
 	free(ph);

@@ -7,11 +7,35 @@
  *                    reversible: uexec_release() undoes all of it.
  *   uexec_start()    the point of no return: exec semantics (close-on-exec
  *                    descriptors, signals, comm), free the loader's own
- *                    memory, jump.
+ *                    memory, replace the address space, jump.
  * uexec_execve() is both, with execve()'s contract.
  *
- * Errors are negative errno values, chosen to be the ones the Linux kernel's
- * execve returns for the same file.
+ * Errors. The errno values are the ones the Linux kernel's execve returns
+ * for the same file. Two families differ only in how they report them:
+ *   - uexec_prepare*() and uexec_binfmt_rules_*() return 0 (or a count)
+ *     on success and a negative errno value on failure; errno itself is
+ *     unspecified afterwards.
+ *   - the execve family, uexec_execve(), uexec_execvp(), uexec_execvpe(),
+ *     uexec_fexecve() and uexec_execveat(), has execve(2)'s contract: it
+ *     returns only on failure, -1 with errno set.
+ *
+ * Threads. Any number of threads may prepare and release images at once
+ * (each image is used by one thread at a time); a binfmt rule set may be
+ * shared by concurrent prepares, but not added to or freed while one
+ * runs. A prepared image occupies its addresses until it is started or
+ * released: a second image of a fixed-address (non-PIE) program that
+ * overlaps it cannot be prepared meanwhile. The engine's accounting (uexec-debug.h) is exact under concurrent
+ * use. uexec_prepare_search() and the execvp family read PATH with
+ * getenv(), which must not race with setenv() in another thread, as with
+ * libc's execvp.
+ *
+ * Signals. Nothing here is async-signal-safe (the engine allocates): do
+ * not call it from a signal handler, nor in a vfork() child, which shares
+ * the parent's memory; call it in the process that is to become the
+ * program, or in a fork() child.
+ *
+ * Debugging interfaces (accounting, fault injection) are in
+ * <uexec/uexec-debug.h>.
  */
 #ifndef UEXEC_UEXEC_H
 #define UEXEC_UEXEC_H
@@ -21,6 +45,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+/* The library is built with hidden visibility; what this header declares
+ * is its interface. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
 #endif
 
 /* What a trace callback is told, step by step, while a request is prepared.
@@ -55,7 +84,16 @@ typedef void (*uexec_trace_fn)(void *ctx, const struct uexec_event *ev);
 
 struct uexec_binfmt_rules;
 
+/* Options, versioned by size: the caller sets size to
+ * sizeof(struct uexec_options) as its header declares it (the initializer
+ * UEXEC_OPTIONS_INIT does). New fields are only ever added at the end; a
+ * library older than the caller's header accepts the larger struct when
+ * every byte it does not know is zero and fails with -E2BIG otherwise, a
+ * newer library treats the fields it has and the caller did not as zero
+ * (the kernel's rule for clone3 and openat2). A size smaller than the
+ * first version's is -EINVAL. */
 struct uexec_options {
+	size_t size;           /* sizeof(struct uexec_options) */
 	uexec_trace_fn trace;  /* may be NULL */
 	void *trace_ctx;
 	/* Where the diagnosis of a failure is written (NUL-terminated, may be
@@ -65,7 +103,13 @@ struct uexec_options {
 	/* binfmt_misc rules to match, like the kernel's registered entries;
 	 * NULL: none. */
 	const struct uexec_binfmt_rules *binfmt_rules;
+	/* Non-zero: also refuse what Linux loads and runs but the ELF rules
+	 * call wrong (the "strict" findings of `uexec check`: EI_CLASS not
+	 * ELFCLASS64, a program header table over a page). 0: as Linux, and
+	 * the trace gets them as notes. */
+	int strict;
 };
+#define UEXEC_OPTIONS_INIT { .size = sizeof(struct uexec_options) }
 
 /* --- binfmt_misc rules --------------------------------------------------
  * The kernel's register-string syntax, ":name:type:offset:magic:mask:
@@ -119,7 +163,23 @@ struct uexec_image;
 /* Prepare path for execution with argv and envp (NULL-terminated; argv may be
  * empty, as with the kernel). On success *out owns every resource and 0 is
  * returned; on failure nothing is left allocated, mapped or open and -errno is
- * returned. opt may be NULL. */
+ * returned. opt may be NULL.
+ *
+ * The image is laid out for the addresses the kernel would give it in a
+ * fresh address space (ET_EXEC at its p_vaddr, ET_DYN with an interpreter
+ * at ELF_ET_DYN_BASE + random, the interpreter and a static-pie below a
+ * fresh random mmap base, the stack below a randomized STACK_TOP), whatever
+ * this process has mapped there: it is built at a free staging range and
+ * moved by uexec_start(). Trace events name the final addresses.
+ *
+ * The hard callers (all three prepare functions, and so uexec_execve()):
+ *   - another thread in this process, or another process sharing this
+ *     address space (a vfork or CLONE_VM child, the parent of a running
+ *     CLONE_VM child): -EBUSY, with a diagnosis, before anything is
+ *     allocated or mapped. The kernel ends the other threads (de_thread)
+ *     and gives a vfork child a new mm; uexec can do neither, and would
+ *     otherwise replace memory the others run in. A vfork parent's memory
+ *     is left exactly as it was; threads keep running. */
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 		  const struct uexec_options *opt, struct uexec_image **out);
 
@@ -137,65 +197,63 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
 		      const struct uexec_options *opt, struct uexec_image **out);
 
+/* execvp()'s search, as a prepare: file without a '/' is tried in each
+ * directory of search (NULL: the PATH environment variable, or
+ * "/bin:/usr/bin" when it is unset; an empty entry is the current
+ * directory). A candidate failing with EACCES is remembered and the search
+ * goes on, as do ENOENT, ENOTDIR, ESTALE, ENODEV and ETIMEDOUT; any other
+ * error ends it. When every candidate failed and one was EACCES, the
+ * result is -EACCES. A candidate the kernel would refuse with ENOEXEC is
+ * run as a shell script (/bin/sh FILE ARG1...) unless flags has
+ * UEXEC_SEARCH_NO_SHELL, as glibc's execvp does and posix_spawnp does not.
+ * An empty file is -ENOENT; a name longer than NAME_MAX -ENAMETOOLONG. */
+#define UEXEC_SEARCH_NO_SHELL 0x1
+int uexec_prepare_search(const char *file, const char *search, int flags, char *const argv[],
+			 char *const envp[], const struct uexec_options *opt, struct uexec_image **out);
+
+/* The name the prepared program is executed by, the kernel's
+ * bprm->filename (AT_EXECFN in the new program): the path given, the PATH
+ * candidate uexec_prepare_search() chose ("/bin/sh" for its shell
+ * fallback), or "/dev/fd/N[/path]" for uexec_prepare_at(). Valid until
+ * the image is started or released. */
+const char *uexec_image_filename(const struct uexec_image *img);
+
 /* Undo uexec_prepare(): unmap the image and the stack, close, free. */
 void uexec_release(struct uexec_image *img);
 
-/* The point of no return. Applies exec semantics, frees everything the loader
- * allocated for itself, and jumps to the new program. Like the kernel's
- * exec_mmap() it then removes the caller's address space: every mapping but
- * the new image, its stack and the vDSO is unmapped on the way (not when
- * the caller has other threads), and /proc/self/cmdline, environ, auxv,
- * stat and (with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) exe describe the
- * new program (prctl PR_SET_MM_MAP). */
+/* The point of no return. Blocks every signal (no handler may run in a
+ * half-built process), applies exec semantics, frees everything the loader
+ * allocated for itself, and, from a trampoline page, removes the caller's
+ * address space as the kernel's exec_mmap() does (every mapping but the
+ * vDSO and the trampoline's two pages), moves the new image and its stack
+ * to their final addresses (mremap), sets /proc/self/cmdline, environ,
+ * auxv, stat and (with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) exe
+ * (prctl PR_SET_MM_MAP), restores the caller's signal mask as its last
+ * system call (the kernel keeps the mask across execve) and jumps with an
+ * indirect jmp (no push/ret: shadow-stack safe). A failure past this point
+ * (a move refused: no memory) kills the process with SIGKILL, as the
+ * kernel's exec does. Called while another thread runs or a CLONE_VM
+ * sibling shares the address space (started after uexec_prepare()
+ * checked), it releases the image and kills the calling process with
+ * SIGKILL (a vfork child only: its parent resumes unchanged). */
 _Noreturn void uexec_start(struct uexec_image *img);
 
-/* execve(2)'s contract: returns only on failure, -1 with errno set. */
+/* The execve family: execve(2)'s contract, return only on failure, -1
+ * with errno set. uexec_execvp() and uexec_execvpe() search PATH as
+ * uexec_prepare_search() does (with the shell fallback), in the caller's
+ * environment, and give the new program environ or envp. A multi-threaded
+ * caller or a vfork / CLONE_VM child gets EBUSY (see uexec_prepare()). uexec_fexecve()
+ * is execveat(fd, "", argv, envp, AT_EMPTY_PATH); a negative fd, or a NULL
+ * argv or envp, is EINVAL, as glibc's fexecve says. */
 int uexec_execve(const char *path, char *const argv[], char *const envp[]);
+int uexec_execvp(const char *file, char *const argv[]);
+int uexec_execvpe(const char *file, char *const argv[], char *const envp[]);
+int uexec_fexecve(int fd, char *const argv[], char *const envp[]);
+int uexec_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags);
 
-/* Accounting: live objects across every cache of the engine (0 when idle).
- * Tests and `uexec leakcheck` use it to prove that nothing leaked. */
-size_t uexec_kmem_active(void);
-
-/* One cache's counters, as `uexec slabinfo` prints them (/proc/slabinfo's
- * columns plus the totals the kernel keeps only with CONFIG_SLUB_STATS). */
-struct uexec_cache_info {
-	const char *name;      /* "bprm", "kmalloc-32", ... */
-	size_t object_size;    /* 0 for "kmalloc-large" (sizes vary) */
-	size_t active;         /* live objects now */
-	size_t peak_active;    /* most live objects at once since the process started */
-	size_t allocs, frees;  /* successful allocations and frees, cumulative */
-	size_t bytes_active;   /* bytes requested by the live objects */
-};
-
-/* Calls fn for every cache used so far, size classes first. */
-void uexec_kmem_for_each(void (*fn)(void *ctx, const struct uexec_cache_info *c), void *ctx);
-
-/* Mappings (vm_map areas: reservations and anonymous regions, each undone
- * as one unit on rollback) and descriptors the engine holds now and held at
- * most since the process started. */
-struct uexec_resource_usage {
-	size_t mappings, mappings_peak;
-	size_t fds, fds_peak;
-};
-void uexec_resource_usage(struct uexec_resource_usage *u);
-
-/* Fault injection, like the kernel's fail_nth. Defined only in a library
- * built with -Dfault_injection=true: a program using these does not link
- * against a release build, on purpose. uexec_fault_arm() makes the nth
- * fallible operation counted from now fail (1-based, 0 disables) among the
- * kinds in kind_mask; uexec_fault_count() says how many were counted since,
- * so a caller walking n = 1, 2, ... knows when every point has been hit.
- * Allocations fail with ENOMEM, open with ENOMEM, read with EIO, mmap and
- * mprotect with ENOMEM. */
-#define UEXEC_FAULT_ALLOC    (1u << 0)
-#define UEXEC_FAULT_MMAP     (1u << 1)
-#define UEXEC_FAULT_MPROTECT (1u << 2)
-#define UEXEC_FAULT_OPEN     (1u << 3)
-#define UEXEC_FAULT_READ     (1u << 4)
-#define UEXEC_FAULT_ALL      0x1fu
-void uexec_fault_arm(unsigned long nth, unsigned kind_mask);
-unsigned long uexec_fault_count(void);
-
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 #ifdef __cplusplus
 }
 #endif

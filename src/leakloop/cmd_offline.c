@@ -11,7 +11,7 @@
  * grows with every step.
  */
 #include "cmd_offline.h"
-#include "json_str.h"
+#include "json.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -141,6 +141,56 @@ static void diff_add(struct diff_row *r, const struct ll_snap_entry *b,
 	r->d_b = (int64_t)r->after_b - (int64_t)r->before_b;
 }
 
+/* Opens a growing entry's object: which entry, and its object size. */
+static void json_entry(struct json *j, const char *name, uint32_t dup, uint64_t size)
+{
+	json_begin_object(j, NULL);
+	json_string(j, "name", name);
+	json_uint(j, "occurrence", dup);
+	json_uint(j, "size", size);
+}
+
+static void diff_json(const struct ll_snap *s, char **paths, uint32_t iters,
+		      const struct diff_row *rows, size_t ngrow, size_t total)
+{
+	struct json j = { .f = stdout };
+
+	json_begin_object(&j, NULL);
+	json_string(&j, "command", "diff");
+	json_string(&j, "format", ll_snap_format_id(s->fmt));
+	json_string(&j, "before", paths[0]);
+	json_string(&j, "after", paths[1]);
+	if (iters)
+		json_uint(&j, "iterations", iters);
+	else
+		json_null(&j, "iterations");
+	json_uint(&j, "entries", total);
+	json_begin_array(&j, "growing");
+	for (size_t i = 0; i < ngrow; i++) {
+		const struct diff_row *r = &rows[i];
+
+		json_entry(&j, r->name, r->dup, r->size);
+		json_begin_object(&j, "before");
+		json_uint(&j, "objects", r->before);
+		json_uint(&j, "bytes", r->before_b);
+		json_end_object(&j);
+		json_begin_object(&j, "after");
+		json_uint(&j, "objects", r->after);
+		json_uint(&j, "bytes", r->after_b);
+		json_end_object(&j);
+		json_int(&j, "objects", r->d);
+		json_int(&j, "bytes", r->d_b);
+		if (iters) {
+			json_double(&j, "objects_per_iteration", (double)r->d / iters);
+			json_double(&j, "bytes_per_iteration", (double)r->d_b / iters);
+		}
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_string(&j, "verdict", ngrow ? "growth" : "none");
+	json_end_object(&j);
+}
+
 static void diff_print(const struct ll_snap *s, char **paths, uint32_t iters,
 		       const struct diff_row *rows, size_t ngrow, size_t total, bool json)
 {
@@ -148,33 +198,7 @@ static void diff_print(const struct ll_snap *s, char **paths, uint32_t iters,
 	const char *noun = ll_snap_entry_noun(s->fmt);
 
 	if (json) {
-		printf("{\"command\":\"diff\",\"format\":\"%s\",\"before\":",
-		       ll_snap_format_id(s->fmt));
-		ll_json_str(stdout, paths[0]);
-		printf(",\"after\":");
-		ll_json_str(stdout, paths[1]);
-		if (iters)
-			printf(",\"iterations\":%" PRIu32, iters);
-		else
-			printf(",\"iterations\":null");
-		printf(",\"entries\":%zu,\"growing\":[", total);
-		for (size_t i = 0; i < ngrow; i++) {
-			const struct diff_row *r = &rows[i];
-
-			printf("%s{\"name\":", i ? "," : "");
-			ll_json_str(stdout, r->name);
-			printf(",\"occurrence\":%" PRIu32 ",\"size\":%" PRIu64
-			       ",\"before\":{\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
-			       ",\"after\":{\"objects\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
-			       ",\"objects\":%" PRId64 ",\"bytes\":%" PRId64,
-			       r->dup, r->size, r->before, r->before_b, r->after, r->after_b,
-			       r->d, r->d_b);
-			if (iters)
-				printf(",\"objects_per_iteration\":%.6g,\"bytes_per_iteration\":%.6g",
-				       (double)r->d / iters, (double)r->d_b / iters);
-			printf("}");
-		}
-		printf("],\"verdict\":\"%s\"}\n", ngrow ? "growth" : "none");
+		diff_json(s, paths, iters, rows, ngrow, total);
 		return;
 	}
 	printf("%s -> %s: %s, %zu of %zu %ss grew\n", paths[0], paths[1],
@@ -337,6 +361,44 @@ static bool series_grows(const struct ll_fit *f, const double *y, size_t n, doub
 	return f->slope > 0 && f->r2 >= min_r2 && y[n - 1] > y[0];
 }
 
+static void trend_json(const struct ll_snap *s, char **paths, size_t nsnap,
+		       const struct trend_row *rows, size_t ngrow, size_t total, double min_r2)
+{
+	struct json j = { .f = stdout };
+
+	json_begin_object(&j, NULL);
+	json_string(&j, "command", "trend");
+	json_string(&j, "format", ll_snap_format_id(s->fmt));
+	json_begin_array(&j, "snapshots");
+	for (size_t i = 0; i < nsnap; i++)
+		json_string(&j, NULL, paths[i]);
+	json_end_array(&j);
+	json_double(&j, "min_r2", min_r2);
+	json_uint(&j, "entries", total);
+	json_begin_array(&j, "growing");
+	for (size_t i = 0; i < ngrow; i++) {
+		const struct trend_row *r = &rows[i];
+
+		json_entry(&j, r->name, r->dup, r->size);
+		json_begin_array(&j, "objects");
+		for (size_t k = 0; k < nsnap; k++)
+			json_fixed(&j, NULL, r->y[k], 0);
+		json_end_array(&j);
+		json_begin_array(&j, "bytes");
+		for (size_t k = 0; k < nsnap; k++)
+			json_fixed(&j, NULL, r->yb[k], 0);
+		json_end_array(&j);
+		json_double(&j, "objects_per_snapshot", r->fit.slope);
+		json_double(&j, "objects_r2", r->fit.r2);
+		json_double(&j, "bytes_per_snapshot", r->fitb.slope);
+		json_double(&j, "bytes_r2", r->fitb.r2);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_string(&j, "verdict", ngrow ? "growth" : "none");
+	json_end_object(&j);
+}
+
 static void trend_print(const struct ll_snap *s, char **paths, size_t nsnap,
 			const struct trend_row *rows, size_t ngrow, size_t total, double min_r2,
 			bool json)
@@ -345,30 +407,7 @@ static void trend_print(const struct ll_snap *s, char **paths, size_t nsnap,
 	char name[LL_SNAP_NAME_MAX + 16];
 
 	if (json) {
-		printf("{\"command\":\"trend\",\"format\":\"%s\",\"snapshots\":[",
-		       ll_snap_format_id(s->fmt));
-		for (size_t i = 0; i < nsnap; i++) {
-			printf("%s", i ? "," : "");
-			ll_json_str(stdout, paths[i]);
-		}
-		printf("],\"min_r2\":%.6g,\"entries\":%zu,\"growing\":[", min_r2, total);
-		for (size_t i = 0; i < ngrow; i++) {
-			const struct trend_row *r = &rows[i];
-
-			printf("%s{\"name\":", i ? "," : "");
-			ll_json_str(stdout, r->name);
-			printf(",\"occurrence\":%" PRIu32 ",\"size\":%" PRIu64 ",\"objects\":[",
-			       r->dup, r->size);
-			for (size_t k = 0; k < nsnap; k++)
-				printf("%s%.0f", k ? "," : "", r->y[k]);
-			printf("],\"bytes\":[");
-			for (size_t k = 0; k < nsnap; k++)
-				printf("%s%.0f", k ? "," : "", r->yb[k]);
-			printf("],\"objects_per_snapshot\":%.6g,\"objects_r2\":%.6g"
-			       ",\"bytes_per_snapshot\":%.6g,\"bytes_r2\":%.6g}",
-			       r->fit.slope, r->fit.r2, r->fitb.slope, r->fitb.r2);
-		}
-		printf("],\"verdict\":\"%s\"}\n", ngrow ? "growth" : "none");
+		trend_json(s, paths, nsnap, rows, ngrow, total, min_r2);
 		return;
 	}
 	printf("%zu snapshots, %s %s .. %s: %zu of %zu %ss grow (R2 >= %.2g)\n", nsnap,
@@ -393,7 +432,8 @@ static void trend_print(const struct ll_snap *s, char **paths, size_t nsnap,
 	}
 }
 
-static int cmd_trend(int argc, char **argv)
+/* trend's options: 0 to go on, 1 after --help, -1 after saying why. */
+static int trend_options(int argc, char **argv, struct ll_rules *rules, bool *json)
 {
 	enum { O_MINR2 = 256 };
 	static const struct option opts[] = {
@@ -402,42 +442,105 @@ static int cmd_trend(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct ll_snap *snaps = NULL;
-	const struct ll_snap_entry **keys = NULL;
-	struct trend_row *rows = NULL;
-	double *x = NULL, *ys = NULL;
-	size_t nsnap = 0, nkeys = 0, nrows = 0, ngrow = 0, total = 0;
-	struct ll_rules rules;
-	bool json = false;
-	int c, ret = EXIT_ERROR;
 	char *end;
+	int c;
 
-	/* The live run's linearity threshold, so both call the same thing growth. */
-	ll_rules_default(&rules);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_MINR2:
 			errno = 0;
-			rules.min_r2 = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(rules.min_r2 >= 0) ||
-			    rules.min_r2 > 1) {
+			rules->min_r2 = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(rules->min_r2 >= 0) ||
+			    rules->min_r2 > 1) {
 				fprintf(stderr, "leakloop trend: --min-r2 needs a number from 0 to 1, "
 					"got '%s'\n", optarg);
-				goto out;
+				return -1;
 			}
 			break;
 		case 'j':
-			json = true;
+			*json = true;
 			break;
 		case 'h':
 			trend_usage(stdout);
-			ret = 0;
-			goto out;
+			return 1;
 		default:
 			trend_usage(stderr);
-			goto out;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Every (name, occurrence) of any snapshot once, sorted: *keys (malloc'd,
+ * the caller frees it) of *total. -1 after saying why. */
+static int distinct_keys(const struct ll_snap *snaps, size_t nsnap,
+			 const struct ll_snap_entry ***keysp, size_t *total)
+{
+	const struct ll_snap_entry **keys;
+	size_t nkeys = 0;
+
+	for (size_t i = 0; i < nsnap; i++)
+		if (__builtin_add_overflow(nkeys, snaps[i].n, &nkeys)) {
+			fprintf(stderr, "leakloop: too many entries\n");
+			return -1;
+		}
+	keys = calloc(nkeys ? nkeys : 1, sizeof(*keys));
+	if (!keys) {
+		perror("leakloop");
+		return -1;
+	}
+	nkeys = 0;
+	for (size_t i = 0; i < nsnap; i++)
+		for (size_t k = 0; k < snaps[i].n; k++)
+			keys[nkeys++] = &snaps[i].v[k];
+	qsort(keys, nkeys, sizeof(*keys), key_cmp);
+	*total = 0;
+	for (size_t k = 0; k < nkeys; k++)
+		if (!*total || key_cmp(&keys[k], &keys[k - 1]))
+			keys[(*total)++] = keys[k];
+	*keysp = keys;
+	return 0;
+}
+
+/* One entry's count and bytes over the snapshots (y and yb, nsnap each,
+ * set already), their fits, and whether either grows. */
+static void fit_series(struct trend_row *r, const struct ll_snap *snaps, size_t nsnap,
+		       const double *x, double min_r2)
+{
+	for (size_t i = 0; i < nsnap; i++) {
+		const struct ll_snap_entry *e = ll_snap_find(&snaps[i], r->name, r->dup);
+
+		/* Absent (a zone created, or destroyed, mid-way) counts as 0. */
+		r->y[i] = e ? (double)e->count : 0;
+		r->yb[i] = e ? (double)e->bytes : 0;
+		if (e)
+			r->size = e->size;
+	}
+	/* ll_fit_linear fails only on equal x, which x never has. */
+	if (ll_fit_linear(x, r->y, nsnap, &r->fit))
+		memset(&r->fit, 0, sizeof(r->fit));
+	if (ll_fit_linear(x, r->yb, nsnap, &r->fitb))
+		memset(&r->fitb, 0, sizeof(r->fitb));
+	r->growing = series_grows(&r->fit, r->y, nsnap, min_r2) ||
+		     series_grows(&r->fitb, r->yb, nsnap, min_r2);
+}
+
+static int cmd_trend(int argc, char **argv)
+{
+	struct ll_snap *snaps = NULL;
+	const struct ll_snap_entry **keys = NULL;
+	struct trend_row *rows = NULL;
+	double *x = NULL, *ys = NULL;
+	size_t nsnap = 0, nrows = 0, ngrow = 0, total = 0, cells;
+	struct ll_rules rules;
+	bool json = false;
+	int ret = EXIT_ERROR, r;
+
+	/* The live run's linearity threshold, so both call the same thing growth. */
+	ll_rules_default(&rules);
+	r = trend_options(argc, argv, &rules, &json);
+	if (r)
+		return r > 0 ? 0 : EXIT_ERROR;
 	nsnap = (size_t)(argc - optind);
 	if (nsnap < 3) {
 		/* Two points always lie on a line: R² would say nothing. */
@@ -453,66 +556,31 @@ static int cmd_trend(int argc, char **argv)
 	}
 	if (read_all(argv + optind, nsnap, snaps))
 		goto out;
-	for (size_t i = 0; i < nsnap; i++) {
-		if (__builtin_add_overflow(nkeys, snaps[i].n, &nkeys)) {
-			fprintf(stderr, "leakloop: too many entries\n");
-			goto out;
-		}
-		x[i] = (double)i;
-	}
-	keys = calloc(nkeys ? nkeys : 1, sizeof(*keys));
-	if (!keys) {
-		perror("leakloop");
-		goto out;
-	}
-	nkeys = 0;
 	for (size_t i = 0; i < nsnap; i++)
-		for (size_t k = 0; k < snaps[i].n; k++)
-			keys[nkeys++] = &snaps[i].v[k];
-	qsort(keys, nkeys, sizeof(*keys), key_cmp);
-	for (size_t k = 0; k < nkeys; k++)
-		if (!total || key_cmp(&keys[k], &keys[k - 1]))
-			keys[total++] = keys[k];
+		x[i] = (double)i;
+	if (distinct_keys(snaps, nsnap, &keys, &total))
+		goto out;
 	rows = calloc(total ? total : 1, sizeof(*rows));
 	/* One block for every series: total * nsnap * 2, each product checked. */
-	{
-		size_t cells;
-
-		if (__builtin_mul_overflow(total, nsnap, &cells) ||
-		    __builtin_mul_overflow(cells, 2 * sizeof(double), &cells)) {
-			fprintf(stderr, "leakloop: too many entries\n");
-			goto out;
-		}
-		ys = malloc(cells ? cells : 1);
+	if (__builtin_mul_overflow(total, nsnap, &cells) ||
+	    __builtin_mul_overflow(cells, 2 * sizeof(double), &cells)) {
+		fprintf(stderr, "leakloop: too many entries\n");
+		goto out;
 	}
+	ys = malloc(cells ? cells : 1);
 	if (!rows || !ys) {
 		perror("leakloop");
 		goto out;
 	}
 	for (size_t k = 0; k < total; k++) {
-		struct trend_row *r = &rows[nrows++];
+		struct trend_row *row = &rows[nrows++];
 
-		r->name = keys[k]->name;
-		r->dup = keys[k]->dup;
-		r->y = ys + k * nsnap * 2;
-		r->yb = r->y + nsnap;
-		for (size_t i = 0; i < nsnap; i++) {
-			const struct ll_snap_entry *e = ll_snap_find(&snaps[i], r->name, r->dup);
-
-			/* Absent (a zone created, or destroyed, mid-way) counts as 0. */
-			r->y[i] = e ? (double)e->count : 0;
-			r->yb[i] = e ? (double)e->bytes : 0;
-			if (e)
-				r->size = e->size;
-		}
-		/* ll_fit_linear fails only on equal x, excluded above. */
-		if (ll_fit_linear(x, r->y, nsnap, &r->fit))
-			memset(&r->fit, 0, sizeof(r->fit));
-		if (ll_fit_linear(x, r->yb, nsnap, &r->fitb))
-			memset(&r->fitb, 0, sizeof(r->fitb));
-		r->growing = series_grows(&r->fit, r->y, nsnap, rules.min_r2) ||
-			     series_grows(&r->fitb, r->yb, nsnap, rules.min_r2);
-		ngrow += r->growing;
+		row->name = keys[k]->name;
+		row->dup = keys[k]->dup;
+		row->y = ys + k * nsnap * 2;
+		row->yb = row->y + nsnap;
+		fit_series(row, snaps, nsnap, x, rules.min_r2);
+		ngrow += row->growing;
 	}
 	qsort(rows, nrows, sizeof(*rows), trend_cmp);
 	trend_print(&snaps[0], argv + optind, nsnap, rows, ngrow, total, rules.min_r2, json);

@@ -36,9 +36,9 @@ __u32 iteration = 0;
 __u32 stack_mode = LL_STACKS_ALL;
 
 /*
- * Outstanding allocations. A BPF hash map costs 250-300 ns an insert here
- * (bucket lock, a freelist element, two or three cache misses), and an exec
- * makes some 300 allocations: the hot path is a table instead, one 64-byte
+ * Outstanding allocations. A BPF hash map insert takes a bucket lock, a
+ * freelist element and several cache misses, and every exec makes hundreds
+ * of allocations: the hot path is a table instead, one 64-byte
  * slot per hash of the address, claimed with a compare-and-swap and freed
  * by one. Slab objects are handed out again LIFO, so a few hot slots serve
  * most allocations. A record whose slot is taken goes to the hash map, and

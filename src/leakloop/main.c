@@ -19,6 +19,7 @@
 
 #include "backend.h"
 #include "cmd_offline.h"
+#include "now.h"
 #include "run.h"
 #include "workload.h"
 
@@ -34,10 +35,7 @@ static void on_signal(int sig)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)now_ns() / 1e9;
 }
 
 static void usage(FILE *f)
@@ -69,6 +67,7 @@ static void usage(FILE *f)
 		"                          how allocations are traced (default: the best\n"
 		"                          this kernel allows: bpf needs BTF, perf needs\n"
 		"                          perf events; slabinfo traces nothing, no stacks)\n"
+		"      --backends          the backends this leakloop was built with\n"
 		"      --stacks two-pass|all\n"
 		"                          two-pass (default): measure without stacks, then\n"
 		"                          rerun capturing stacks only at growing call sites;\n"
@@ -86,6 +85,25 @@ static void usage(FILE *f)
 		"Exit status: 0 no leak, 1 leak found, 2 error. Needs root (CAP_BPF,\n"
 		"CAP_PERFMON) and a kernel with BTF, or falls back to perf or slabinfo.\n",
 		LL_MAX_CP - 2);
+}
+
+/* The tracing backends of this build, best first. The bpf backend is built
+ * only where a kernel BTF was there to generate vmlinux.h from
+ * (src/leakloop/meson.build); the others need nothing but libc. */
+static const struct ll_backend_ops *const backends[] = {
+#if LL_HAVE_BPF
+	&ll_backend_bpf,
+#endif
+	&ll_backend_perf, &ll_backend_slabinfo,
+};
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+static void list_backends(FILE *f)
+{
+	if (!LL_HAVE_BPF)
+		fprintf(f, "bpf: not built (%s)\n", LL_BPF_MISSING);
+	for (size_t i = 0; i < NBACKENDS; i++)
+		fprintf(f, "%s: built\n", backends[i]->name);
 }
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -114,10 +132,136 @@ static int parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
+       O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND,
+       O_BACKENDS };
+
+static void default_options(struct ll_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->n = 1000;
+	o->warmup = 50;
+	o->checkpoints = 16;
+	o->settle_s = 1.5;
+	o->backend.max_outstanding = 262144;
+	o->backend.max_stacks = 32768;
+	ll_rules_default(&o->rules);
+}
+
+/* --pid PID: one more process to count; 0, 1 for a bad value, -1 after
+ * saying why. */
+static int add_pid(struct ll_options *o, const char *arg)
+{
+	uint32_t pid;
+
+	if (parse_u32(arg, 1, INT32_MAX, &pid) ||
+	    o->work.npids == sizeof(o->work.pids) / sizeof(o->work.pids[0]))
+		return 1;
+	if (kill((pid_t)pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "leakloop: --pid %u: no such process\n", pid);
+		return -1;
+	}
+	o->work.pids[o->work.npids++] = (pid_t)pid;
+	return 0;
+}
+
+/* One option from getopt_long(): 0, 1 for a bad value (the caller names
+ * it), -1 after saying why (or getopt did). */
+static int apply_option(int c, const char *arg, struct ll_options *o)
+{
+	switch (c) {
+	case 'n':
+		return parse_u32(arg, 1, 100000000, &o->n) ? 1 : 0;
+	case 'w':
+		return parse_u32(arg, 0, 100000000, &o->warmup) ? 1 : 0;
+	case 's':
+		return parse_double(arg, 0, 3600, &o->settle_s) ? 1 : 0;
+	case 'c':
+		return parse_u32(arg, 3, LL_MAX_CP - 2, &o->checkpoints) ? 1 : 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case O_SHOW:
+		o->show_output = true;
+		return 0;
+	case O_TIMEOUT:
+		return parse_double(arg, 0.001, 86400, &o->work.timeout_s) ? 1 : 0;
+	case O_USER:
+		return o->work.as_user || ll_workload_set_user(&o->work, arg) ? -1 : 0;
+	case O_PID:
+		return add_pid(o, arg);
+	case O_CGROUP:
+		if (o->work.cgroup || ll_workload_set_cgroup(&o->work, arg))
+			return -1;
+		o->backend.cgroup_id = o->work.cgroup_id;
+		o->backend.cgroup_level = o->work.cgroup_level;
+		return 0;
+	case O_FOLDED:
+		o->folded_path = arg;
+		return 0;
+	case O_SVG:
+		o->svg_path = arg;
+		return 0;
+	case O_BACKEND:
+		o->backend_name = arg;
+		return strcmp(arg, "bpf") && strcmp(arg, "perf") && strcmp(arg, "slabinfo");
+	case O_STACKS:
+		if (strcmp(arg, "all") == 0)
+			o->stacks_all = true;
+		else if (strcmp(arg, "two-pass") != 0)
+			return 1;
+		return 0;
+	case O_STACKRUNS:
+		return parse_u32(arg, 1, 100000000, &o->stack_runs) ? 1 : 0;
+	case O_SCOPE:
+		if (strcmp(arg, "system") == 0)
+			o->backend.scope_system = true;
+		else if (strcmp(arg, "workload") != 0)
+			return 1;
+		return 0;
+	case O_MAXOUT:
+		return parse_u32(arg, 1024, 1u << 26, &o->backend.max_outstanding) ? 1 : 0;
+	case O_MAXSTK:
+		return parse_u32(arg, 256, 1u << 22, &o->backend.max_stacks) ? 1 : 0;
+	case O_RATE:
+		return parse_double(arg, 0, 1e9, &o->rules.min_rate) ? 1 : 0;
+	case O_R2:
+		return parse_double(arg, 0, 1, &o->rules.min_r2) ? 1 : 0;
+	case O_COUNT:
+		return parse_double(arg, 0, 1e12, &o->rules.min_count) ? 1 : 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case O_BACKENDS:
+		list_backends(stdout);
+		exit(0);
+	default:
+		return -1;
+	}
+}
+
+/* Options that contradict each other, and the defaults that follow from
+ * the others. */
+static int finish_options(struct ll_options *o)
+{
+	if (o->backend.scope_system && (o->work.npids || o->work.cgroup)) {
+		fprintf(stderr, "leakloop: --scope system already counts every task: "
+			"--pid/--cgroup make no sense with it\n");
+		return -1;
+	}
+	if (o->json && o->folded_path && strcmp(o->folded_path, "-") == 0) {
+		fprintf(stderr, "leakloop: --json and --folded - both want stdout\n");
+		return -1;
+	}
+	if (o->checkpoints > o->n)
+		o->checkpoints = o->n < 3 ? 3 : o->n;
+	if (!o->stack_runs)
+		o->stack_runs = o->n < 100 ? o->n : 100;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct ll_options *o)
 {
-	enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
-	       O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND };
 	static const struct option longopts[] = {
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
@@ -132,6 +276,7 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "folded", required_argument, NULL, O_FOLDED },
 		{ "svg", required_argument, NULL, O_SVG },
 		{ "backend", required_argument, NULL, O_BACKEND },
+		{ "backends", no_argument, NULL, O_BACKENDS },
 		{ "stacks", required_argument, NULL, O_STACKS },
 		{ "stack-runs", required_argument, NULL, O_STACKRUNS },
 		{ "scope", required_argument, NULL, O_SCOPE },
@@ -143,132 +288,23 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int c, bad = 0;
+	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->n = 1000;
-	o->warmup = 50;
-	o->checkpoints = 16;
-	o->settle_s = 1.5;
-	o->backend.max_outstanding = 262144;
-	o->backend.max_stacks = 32768;
-	ll_rules_default(&o->rules);
+	default_options(o);
 	while ((c = getopt_long(argc, argv, "+n:w:s:c:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			bad |= parse_u32(optarg, 1, 100000000, &o->n);
-			break;
-		case 'w':
-			bad |= parse_u32(optarg, 0, 100000000, &o->warmup);
-			break;
-		case 's':
-			bad |= parse_double(optarg, 0, 3600, &o->settle_s);
-			break;
-		case 'c':
-			bad |= parse_u32(optarg, 3, LL_MAX_CP - 2, &o->checkpoints);
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case O_SHOW:
-			o->show_output = true;
-			break;
-		case O_TIMEOUT:
-			bad |= parse_double(optarg, 0.001, 86400, &o->work.timeout_s);
-			break;
-		case O_USER:
-			if (o->work.as_user || ll_workload_set_user(&o->work, optarg))
-				return -1;
-			break;
-		case O_PID: {
-			uint32_t pid;
+		int r = apply_option(c, optarg, o);
 
-			bad |= parse_u32(optarg, 1, INT32_MAX, &pid);
-			if (!bad && o->work.npids == sizeof(o->work.pids) / sizeof(o->work.pids[0]))
-				bad = -1;
-			if (!bad && kill((pid_t)pid, 0) && errno == ESRCH) {
-				fprintf(stderr, "leakloop: --pid %u: no such process\n", pid);
-				return -1;
-			}
-			if (!bad)
-				o->work.pids[o->work.npids++] = (pid_t)pid;
-			break;
-		}
-		case O_CGROUP:
-			if (o->work.cgroup || ll_workload_set_cgroup(&o->work, optarg))
-				return -1;
-			o->backend.cgroup_id = o->work.cgroup_id;
-			o->backend.cgroup_level = o->work.cgroup_level;
-			break;
-		case O_FOLDED:
-			o->folded_path = optarg;
-			break;
-		case O_SVG:
-			o->svg_path = optarg;
-			break;
-		case O_BACKEND:
-			if (strcmp(optarg, "bpf") && strcmp(optarg, "perf") && strcmp(optarg, "slabinfo"))
-				bad = -1;
-			o->backend_name = optarg;
-			break;
-		case O_STACKS:
-			if (strcmp(optarg, "all") == 0)
-				o->stacks_all = true;
-			else if (strcmp(optarg, "two-pass") != 0)
-				bad = -1;
-			break;
-		case O_STACKRUNS:
-			bad |= parse_u32(optarg, 1, 100000000, &o->stack_runs);
-			break;
-		case O_SCOPE:
-			if (strcmp(optarg, "system") == 0)
-				o->backend.scope_system = true;
-			else if (strcmp(optarg, "workload") != 0)
-				bad = -1;
-			break;
-		case O_MAXOUT:
-			bad |= parse_u32(optarg, 1024, 1u << 26, &o->backend.max_outstanding);
-			break;
-		case O_MAXSTK:
-			bad |= parse_u32(optarg, 256, 1u << 22, &o->backend.max_stacks);
-			break;
-		case O_RATE:
-			bad |= parse_double(optarg, 0, 1e9, &o->rules.min_rate);
-			break;
-		case O_R2:
-			bad |= parse_double(optarg, 0, 1, &o->rules.min_r2);
-			break;
-		case O_COUNT:
-			bad |= parse_double(optarg, 0, 1e12, &o->rules.min_count);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			return -1;
-		}
-		if (bad) {
+		if (r > 0)
 			fprintf(stderr, "leakloop: bad option value: %s\n", optarg);
+		if (r)
 			return -1;
-		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "leakloop: no command given\n");
 		return -1;
 	}
-	if (o->backend.scope_system && (o->work.npids || o->work.cgroup)) {
-		fprintf(stderr, "leakloop: --scope system already counts every task: "
-			"--pid/--cgroup make no sense with it\n");
+	if (finish_options(o))
 		return -1;
-	}
-	if (o->json && o->folded_path && strcmp(o->folded_path, "-") == 0) {
-		fprintf(stderr, "leakloop: --json and --folded - both want stdout\n");
-		return -1;
-	}
-	if (o->checkpoints > o->n)
-		o->checkpoints = o->n < 3 ? 3 : o->n;
-	if (!o->stack_runs)
-		o->stack_runs = o->n < 100 ? o->n : 100;
 	o->argv = argv + optind;
 	return 0;
 }
@@ -427,21 +463,30 @@ static void settle(double seconds)
 static int open_backend(struct ll_run *run, const struct ll_backend_ops **ops,
 			struct ll_backend **b)
 {
-	static const struct ll_backend_ops *const order[] = {
-		&ll_backend_bpf, &ll_backend_perf, &ll_backend_slabinfo,
-	};
+	const struct ll_backend_ops *const *order = backends;
 	const char *want = run->opt.backend_name;
 	size_t w = 0, len = sizeof(run->backend_why);
 	int err = -ENOENT;
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+	if (!LL_HAVE_BPF) {
+		if (want && strcmp(want, "bpf") == 0) {
+			fprintf(stderr, "leakloop: --backend bpf: this leakloop was built without "
+				"the bpf backend: %s\n", LL_BPF_MISSING);
+			return -ENOTSUP;
+		}
+		w = (size_t)snprintf(run->backend_why, len, "bpf not built into this leakloop "
+				     "(%s); ", LL_BPF_MISSING);
+		if (w >= len)
+			w = len - 1;
+	}
+	for (size_t i = 0; i < NBACKENDS; i++) {
 		if (want && strcmp(want, order[i]->name))
 			continue;
 		err = order[i]->open(&run->opt.backend, b);
 		if (!err) {
 			*ops = order[i];
 			snprintf(run->backend_why + w, len - w, "%s", want ? "chosen with --backend" :
-				 i == 0 ? "the best backend, and this kernel supports it" :
+				 i == 0 && LL_HAVE_BPF ? "the best backend, and this kernel supports it" :
 				 "so the best one that works here");
 			return 0;
 		}
@@ -457,17 +502,156 @@ static int open_backend(struct ll_run *run, const struct ll_backend_ops **ops,
 	return err;
 }
 
+/* Where the reports go. Opened before the loop: a bad path must fail
+ * then, not after minutes of it. */
+struct outputs {
+	FILE *report, *folded, *svg;
+};
+
+static int open_outputs(const struct ll_options *o, struct outputs *out)
+{
+	if (o->folded_path) {
+		if (strcmp(o->folded_path, "-") == 0) {
+			out->folded = stdout;
+			out->report = stderr;
+		} else if (!(out->folded = fopen(o->folded_path, "we"))) {
+			fprintf(stderr, "leakloop: %s: %s\n", o->folded_path, strerror(errno));
+			return -1;
+		}
+	}
+	if (o->svg_path && !(out->svg = fopen(o->svg_path, "we"))) {
+		fprintf(stderr, "leakloop: %s: %s\n", o->svg_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_outputs(struct outputs *out)
+{
+	/* An unwritable file is reported already; close only says it again. */
+	if (out->folded && out->folded != stdout)
+		fclose(out->folded);
+	if (out->svg)
+		fclose(out->svg);
+}
+
+/* The backend open, the loop's process forked, tracing attached to it. */
+static int start_tracing(struct ll_run *run, const struct ll_backend_ops **ops,
+			 struct ll_backend **b, struct ll_spawner *sp)
+{
+	int err;
+
+	if (open_backend(run, ops, b))
+		return -1;
+	/* Fork the loop's process before attaching: it then never holds a
+	 * link, so only leakloop's own descriptors keep the programs on. */
+	err = ll_spawner_start(sp, run->opt.argv, !run->opt.show_output, &run->opt.work, *ops, *b);
+	if (err) {
+		fprintf(stderr, "leakloop: cannot start the loop: %s\n", strerror(-err));
+		return -1;
+	}
+	if ((*ops)->attach(*b))
+		return -1;
+	err = ll_workload_track(&run->opt.work, *ops, *b, sp->pid);
+	if (err) {
+		fprintf(stderr, "leakloop: cannot track the workload: %s\n", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+enum { LOOP_FAILED = -1, LOOP_DIED = -2 };
+
+/* The measuring pass: warm-up, the iterations in batches with a checkpoint
+ * after each, and the settled checkpoint. 0, LOOP_FAILED (said why) or
+ * LOOP_DIED (the loop's process). */
+static int measure(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b,
+		   struct ll_spawner *sp, struct progress *prog)
+{
+	struct ll_batch_result res;
+	double loop_ns = 0;
+
+	prog->t0 = now_s();
+	if (run->opt.warmup && batch(sp, run, prog, run->opt.warmup, 0, 0, &res))
+		return LOOP_DIED;
+	if (checkpoint(run, ops, b, 0, 0))
+		return LOOP_FAILED;
+	run->ncp = 1;
+	prog->t0 = now_s();
+	for (uint32_t j = 1; j <= run->opt.checkpoints && !run->interrupted; j++) {
+		uint32_t target = (uint32_t)(((uint64_t)run->opt.n * j) / run->opt.checkpoints);
+
+		if (target <= run->done)
+			continue;
+		prog->base = run->done;
+		if (batch(sp, run, prog, target - run->done, run->done + 1, 1, &res))
+			return LOOP_DIED;
+		run->done += res.ran;
+		loop_ns += (double)res.elapsed_ns;
+		if (res.ran == 0)
+			break;
+		if (checkpoint(run, ops, b, run->ncp, 0))
+			return LOOP_FAILED;
+		run->ncp++;
+	}
+	if (prog->on)
+		fprintf(stderr, "\r\033[K");
+	run->failed = sp->sh->failed;
+	run->signaled = sp->sh->signaled;
+	ll_workload_stats(sp->sh, &run->wl);
+	settle(run->opt.settle_s);
+	if (checkpoint(run, ops, b, run->ncp, run->done / 2))
+		return LOOP_FAILED;
+	run->settled = true;
+	run->loop_s = loop_ns / 1e9;
+	run->rate = run->loop_s > 0 ? run->done / run->loop_s : 0;
+	return 0;
+}
+
+/* The backend's counters and the symbols, then the verdicts. */
+static int finish_analysis(struct ll_run *run, const struct ll_backend_ops *ops,
+			   struct ll_backend *b)
+{
+	if (ops->counters(b, &run->counters))
+		return -1;
+	if (ksyms_load("/proc/kallsyms", &run->ksyms) == 0)
+		run->have_ksyms = true;
+	else
+		fprintf(stderr, "leakloop: warning: /proc/kallsyms unusable (%s): raw addresses\n",
+			strerror(errno));
+	ll_analyze_finish(run, ops, b);
+	return 0;
+}
+
+/* The report and the output files; the exit code. */
+static int write_reports(const struct ll_run *run, const struct ll_backend_ops *ops,
+			 struct ll_backend *b, const struct outputs *out)
+{
+	if (run->opt.json)
+		ll_report_json(stdout, run, ops, b);
+	else
+		ll_report_text(out->report, run, ops, b);
+	fflush(out->report);
+	if (out->folded)
+		ll_report_folded(out->folded, run, ops, b);
+	if (out->svg)
+		ll_report_svg(out->svg, run);
+	if ((out->folded && fflush(out->folded)) || (out->svg && fflush(out->svg))) {
+		fprintf(stderr, "leakloop: cannot write an output file: %s\n", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return ll_exit_code(run);
+}
+
 int main(int argc, char **argv)
 {
-	const struct ll_backend_ops *ops = &ll_backend_bpf;
+	const struct ll_backend_ops *ops = backends[0];
 	struct ll_backend *b = NULL;
 	struct ll_spawner sp = { .pid = 0, .ctl = -1, .reply = -1 };
-	struct ll_batch_result res;
 	struct progress prog = { 0 };
 	struct sigaction sa = { 0 };
+	struct outputs out = { .report = stdout };
 	struct ll_run *run;
-	FILE *report = stdout, *folded = NULL, *svg = NULL;
-	double loop_ns = 0;
 	int ret = EXIT_ERROR, err;
 
 	/* Offline subcommands read saved snapshots: no BPF, no root. To loop a
@@ -492,37 +676,8 @@ int main(int argc, char **argv)
 	}
 	if (geteuid() != 0)
 		fprintf(stderr, "leakloop: warning: not root; BPF needs CAP_BPF and CAP_PERFMON\n");
-	/* Output files are opened now: a bad path must fail before the loop,
-	 * not after minutes of it. */
-	if (run->opt.folded_path) {
-		if (strcmp(run->opt.folded_path, "-") == 0) {
-			folded = stdout;
-			report = stderr;
-		} else if (!(folded = fopen(run->opt.folded_path, "we"))) {
-			fprintf(stderr, "leakloop: %s: %s\n", run->opt.folded_path, strerror(errno));
-			goto out;
-		}
-	}
-	if (run->opt.svg_path && !(svg = fopen(run->opt.svg_path, "we"))) {
-		fprintf(stderr, "leakloop: %s: %s\n", run->opt.svg_path, strerror(errno));
+	if (open_outputs(&run->opt, &out) || start_tracing(run, &ops, &b, &sp))
 		goto out;
-	}
-	if (open_backend(run, &ops, &b))
-		goto out;
-	/* Fork the loop's process before attaching: it then never holds a
-	 * link, so only leakloop's own descriptors keep the programs on. */
-	err = ll_spawner_start(&sp, run->opt.argv, !run->opt.show_output, &run->opt.work, ops, b);
-	if (err) {
-		fprintf(stderr, "leakloop: cannot start the loop: %s\n", strerror(-err));
-		goto out;
-	}
-	if (ops->attach(b))
-		goto out;
-	err = ll_workload_track(&run->opt.work, ops, b, sp.pid);
-	if (err) {
-		fprintf(stderr, "leakloop: cannot track the workload: %s\n", strerror(-err));
-		goto out;
-	}
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills, as users expect */
 	sigaction(SIGINT, &sa, NULL);
@@ -530,67 +685,18 @@ int main(int argc, char **argv)
 	prog.on = isatty(STDERR_FILENO);
 	ops->set_stack_mode(b, run->opt.stacks_all ? LL_STACKS_ALL : LL_STACKS_NONE);
 
-	prog.t0 = now_s();
-	if (run->opt.warmup && batch(&sp, run, &prog, run->opt.warmup, 0, 0, &res))
+	err = measure(run, ops, b, &sp, &prog);
+	if (err == LOOP_DIED)
 		goto spawner_died;
-	if (checkpoint(run, ops, b, 0, 0))
+	if (err)
 		goto out;
-	run->ncp = 1;
-	prog.t0 = now_s();
-	for (uint32_t j = 1; j <= run->opt.checkpoints && !run->interrupted; j++) {
-		uint32_t target = (uint32_t)(((uint64_t)run->opt.n * j) / run->opt.checkpoints);
-
-		if (target <= run->done)
-			continue;
-		prog.base = run->done;
-		if (batch(&sp, run, &prog, target - run->done, run->done + 1, 1, &res))
-			goto spawner_died;
-		run->done += res.ran;
-		loop_ns += (double)res.elapsed_ns;
-		if (res.ran == 0)
-			break;
-		if (checkpoint(run, ops, b, run->ncp, 0))
-			goto out;
-		run->ncp++;
-	}
-	if (prog.on)
-		fprintf(stderr, "\r\033[K");
-	run->failed = sp.sh->failed;
-	run->signaled = sp.sh->signaled;
-	ll_workload_stats(sp.sh, &run->wl);
-	settle(run->opt.settle_s);
-	if (checkpoint(run, ops, b, run->ncp, run->done / 2))
-		goto out;
-	run->settled = true;
-	run->loop_s = loop_ns / 1e9;
-	run->rate = run->loop_s > 0 ? run->done / run->loop_s : 0;
 	ll_analyze_fit(run);
 	if (!run->opt.stacks_all && !run->interrupted && stack_pass(run, ops, b, &sp, &prog))
 		goto spawner_died;
 	ll_spawner_stop(&sp);
-	if (ops->counters(b, &run->counters))
+	if (finish_analysis(run, ops, b))
 		goto out;
-	if (ksyms_load("/proc/kallsyms", &run->ksyms) == 0)
-		run->have_ksyms = true;
-	else
-		fprintf(stderr, "leakloop: warning: /proc/kallsyms unusable (%s): raw addresses\n",
-			strerror(errno));
-	ll_analyze_finish(run, ops, b);
-	if (run->opt.json)
-		ll_report_json(stdout, run, ops, b);
-	else
-		ll_report_text(report, run, ops, b);
-	fflush(report);
-	if (folded)
-		ll_report_folded(folded, run, ops, b);
-	if (svg)
-		ll_report_svg(svg, run);
-	if ((folded && fflush(folded)) || (svg && fflush(svg))) {
-		fprintf(stderr, "leakloop: cannot write an output file: %s\n", strerror(errno));
-		ret = EXIT_ERROR;
-		goto out;
-	}
-	ret = ll_exit_code(run);
+	ret = write_reports(run, ops, b, &out);
 	goto out;
 spawner_died:
 	fprintf(stderr, "leakloop: the loop process died unexpectedly\n");
@@ -601,11 +707,7 @@ out:
 		ops->close(b);
 	for (size_t i = 0; i < LL_MAX_CP; i++)
 		slab_snapshot_free(&run->snaps[i]);
-	/* An unwritable file is reported above; close only says it again. */
-	if (folded && folded != stdout)
-		fclose(folded);
-	if (svg)
-		fclose(svg);
+	close_outputs(&out);
 	ll_workload_config_free(&run->opt.work);
 	ll_groups_free(&run->groups);
 	ll_groups_free(&run->stack_groups);

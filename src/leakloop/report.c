@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "run.h"
-#include "json_str.h"
+#include "json.h"
 
 #define TEXT_FRAMES 16
 /* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
@@ -186,7 +186,7 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		c->c[LLC_MAP_FULL], c->c[LLC_STACK_EEXIST], c->c[LLC_STACK_ERR],
 		c->c[LLC_UNKNOWN_FREE], c->c[LLC_REUSED], c->c[LLC_NULL_ALLOC],
 		c->c[LLC_BACKUP_FREES]);
-	if (ops == &ll_backend_bpf)
+	if (strcmp(ops->name, "bpf") == 0)
 		/* What the BPF figure is made of: the two copies of each free
 		 * program (leakloop.bpf.c). */
 		fprintf(f, "  lost free events: the first copies of the free programs were skipped "
@@ -203,44 +203,30 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 
 /* JSON */
 
-/* JSON has no NaN or Infinity. */
-static void jnum(FILE *f, double v)
-{
-	if (!isfinite(v))
-		fputs("null", f);
-	else
-		fprintf(f, "%.6g", v);
-}
-
-static void json_stack(FILE *f, const struct ll_run *run, int32_t stack_id,
-		       const struct ll_backend_ops *ops, struct ll_backend *b)
+static void json_stack(struct json *j, const char *key, const struct ll_run *run,
+		       int32_t stack_id, const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	uint64_t ips[LL_STACK_DEPTH];
 	int n = ll_run_stack(ops, b, run, stack_id, ips, LL_STACK_DEPTH);
 
-	fputs("[", f);
+	json_begin_array(j, key);
 	for (int i = 0; i < n; i++) {
 		const struct ksym *s = NULL;
 		uint64_t off = 0;
 
 		if (run->have_ksyms)
 			s = ksyms_find(&run->ksyms, ips[i], &off);
-		fprintf(f, "%s{\"addr\":\"0x%" PRIx64 "\",\"symbol\":", i ? "," : "", ips[i]);
-		if (s)
-			ll_json_str(f, s->name);
-		else
-			fputs("null", f);
-		fprintf(f, ",\"offset\":%" PRIu64 ",\"module\":", off);
-		if (s && s->module)
-			ll_json_str(f, s->module);
-		else
-			fputs("null", f);
-		fputs("}", f);
+		json_begin_object(j, NULL);
+		json_hex(j, "addr", ips[i]);
+		json_string(j, "symbol", s ? s->name : NULL);
+		json_uint(j, "offset", off);
+		json_string(j, "module", s ? s->module : NULL);
+		json_end_object(j);
 	}
-	fputs("]", f);
+	json_end_array(j);
 }
 
-static void json_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
+static void json_group(struct json *j, const struct ll_run *run, const struct ll_group *g,
 		       const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	size_t fc = final_cp(run), n;
@@ -249,56 +235,86 @@ static void json_group(FILE *f, const struct ll_run *run, const struct ll_group 
 
 	site_name(run, g, site, sizeof(site));
 	n = ll_group_stacks(run, g, st, MAX_STACKS);
-	fprintf(f, "{\"kind\":\"%s\",\"cache\":", kind_name(g->kind));
-	ll_json_str(f, g->cache);
-	fputs(",\"site\":", f);
-	ll_json_str(f, site);
-	fputs(",\"objects_per_iteration\":", f);
-	jnum(f, g->res.fit.slope);
-	fputs(",\"bytes_per_iteration\":", f);
-	jnum(f, g->bytes_per_iter);
-	fputs(",\"r2\":", f);
-	jnum(f, g->res.fit.r2);
-	fprintf(f, ",\"outstanding\":%.0f,\"outstanding_bytes\":%.0f,\"old_outstanding\":%.0f",
-		g->objs[fc], g->bytes[fc], g->old);
-	fputs(",\"projected_bytes_per_hour\":", f);
-	jnum(f, per_hour(run, g->bytes_per_iter));
-	fprintf(f, ",\"confirmation_expected\":%.1f,\"confirmation_seen\":%.0f",
-		g->confirm_expected, g->confirm_seen);
-	fputs(",\"missed_free_rate\":", f);
-	jnum(f, g->missed_free_rate);
-	fputs(",\"class\":", f);
-	ll_json_str(f, ll_class_name(g->res.cls));
-	fputs(",\"reason\":", f);
-	ll_json_str(f, g->res.reason ? g->res.reason : "");
-	fputs(",\"series\":[", f);
-	for (size_t j = 0; j <= fc; j++)
-		fprintf(f, "%s[%.0f,%.0f]", j ? "," : "", run->x[j], g->objs[j]);
+	json_begin_object(j, NULL);
+	json_string(j, "kind", kind_name(g->kind));
+	json_string(j, "cache", g->cache);
+	json_string(j, "site", site);
+	json_double(j, "objects_per_iteration", g->res.fit.slope);
+	json_double(j, "bytes_per_iteration", g->bytes_per_iter);
+	json_double(j, "r2", g->res.fit.r2);
+	json_fixed(j, "outstanding", g->objs[fc], 0);
+	json_fixed(j, "outstanding_bytes", g->bytes[fc], 0);
+	json_fixed(j, "old_outstanding", g->old, 0);
+	json_double(j, "projected_bytes_per_hour", per_hour(run, g->bytes_per_iter));
+	json_fixed(j, "confirmation_expected", g->confirm_expected, 1);
+	json_fixed(j, "confirmation_seen", g->confirm_seen, 0);
+	json_double(j, "missed_free_rate", g->missed_free_rate);
+	json_string(j, "class", ll_class_name(g->res.cls));
+	json_string(j, "reason", g->res.reason ? g->res.reason : "");
+	json_begin_array(j, "series");
+	for (size_t k = 0; k <= fc; k++) {
+		json_begin_array(j, NULL);
+		json_fixed(j, NULL, run->x[k], 0);
+		json_fixed(j, NULL, g->objs[k], 0);
+		json_end_array(j);
+	}
+	json_end_array(j);
 	/* "stack": the stack holding most of it; "stacks": all of them. */
-	fputs("],\"stack\":", f);
-	if (n)
-		json_stack(f, run, st[0]->stack_id, ops, b);
-	else
-		fputs("[]", f);
-	fputs(",\"stacks\":[", f);
+	if (n) {
+		json_stack(j, "stack", run, st[0]->stack_id, ops, b);
+	} else {
+		json_begin_array(j, "stack");
+		json_end_array(j);
+	}
+	json_begin_array(j, "stacks");
 	for (size_t k = 0; k < n; k++) {
 		double runs = run->stack_pass ? run->stack_runs_done : run->done;
 		double cnt = run->stack_pass ? st[k]->objs[0] : st[k]->objs[fc];
 
-		fprintf(f, "%s{\"stack_id\":%d,\"outstanding\":%.0f,\"objects_per_iteration\":",
-			k ? "," : "", st[k]->stack_id, cnt);
-		jnum(f, runs > 0 ? cnt / runs : 0);
-		fputs(",\"frames\":", f);
-		json_stack(f, run, st[k]->stack_id, ops, b);
-		fputs("}", f);
+		json_begin_object(j, NULL);
+		json_int(j, "stack_id", st[k]->stack_id);
+		json_fixed(j, "outstanding", cnt, 0);
+		json_double(j, "objects_per_iteration", runs > 0 ? cnt / runs : 0);
+		json_stack(j, "frames", run, st[k]->stack_id, ops, b);
+		json_end_object(j);
 	}
-	fputs("]}", f);
+	json_end_array(j);
+	json_end_object(j);
 }
 
-void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
-		    struct ll_backend *b)
+static void json_groups(struct json *j, const char *key, const struct ll_run *run,
+			enum ll_class cls, const struct ll_backend_ops *ops, struct ll_backend *b)
 {
-	const struct ll_counters *c = &run->counters;
+	json_begin_array(j, key);
+	for (size_t i = 0; i < run->groups.n; i++)
+		if (run->groups.v[i].res.cls == cls)
+			json_group(j, run, &run->groups.v[i], ops, b);
+	json_end_array(j);
+}
+
+static void json_slab(struct json *j, const struct ll_run *run)
+{
+	json_begin_array(j, "slab");
+	for (size_t i = 0; i < run->nslab; i++) {
+		const struct ll_slab_result *s = &run->slab[i];
+
+		json_begin_object(j, NULL);
+		json_string(j, "cache", s->name);
+		json_uint(j, "object_size", s->objsize);
+		json_bool(j, "reclaimable", s->info.reclaimable);
+		json_string(j, "aliases", s->info.aliases);
+		json_double(j, "objects_per_iteration", s->res.fit.slope);
+		json_double(j, "bytes_per_iteration", s->bytes_per_iter);
+		json_double(j, "r2", s->res.fit.r2);
+		json_fixed(j, "delta_objects", s->delta, 0);
+		json_string(j, "verdict", s->verdict);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_counters(struct json *j, const struct ll_counters *c)
+{
 	static const char *const cnames[LLC_NR] = {
 		[LLC_ALLOCS] = "allocations", [LLC_FREES] = "frees",
 		[LLC_UNKNOWN_FREE] = "unknown_frees", [LLC_MAP_FULL] = "map_full_drops",
@@ -307,89 +323,62 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		[LLC_TASKS_FULL] = "tasks_not_tracked", [LLC_BACKUP_FREES] = "backup_frees",
 		[LLC_FREE_ERR] = "free_errors",
 	};
-	bool first;
 
-	/* LL_JSON_SCHEMA_VERSION: docs/leakloop-json.md says what a bump means. */
-	fputs("{\"schema_version\":\"" LL_JSON_SCHEMA_VERSION "\",\"command\":[", f);
-	for (char **a = run->opt.argv; *a; a++) {
-		if (a != run->opt.argv)
-			fputc(',', f);
-		ll_json_str(f, *a);
-	}
-	fprintf(f, "],\"backend\":\"%s\",\"scope\":\"%s\",\"iterations\":%u,"
-		"\"iterations_requested\":%u,\"warmup\":%u,\"interrupted\":%s,\"checkpoints\":%zu,",
-		ops->name, ll_workload_scope(&run->opt.work, run->opt.backend.scope_system), run->done,
-		run->opt.n, run->opt.warmup, run->interrupted ? "true" : "false", run->ncp);
-	fputs("\"elapsed_seconds\":", f);
-	jnum(f, run->loop_s);
-	fputs(",\"runs_per_second\":", f);
-	jnum(f, run->rate);
-	fputs(",\"settle_seconds\":", f);
-	jnum(f, run->opt.settle_s);
-	fputs(",\"backend_reason\":", f);
-	ll_json_str(f, run->backend_why);
-	fprintf(f, ",\"stacks_available\":%s", ops->slab_only ? "false" : "true");
-	fprintf(f, ",\"stacks_mode\":\"%s\",\"stack_runs\":%u",
-		run->opt.stacks_all ? "all" : "two-pass", run->stack_runs_done);
-	fprintf(f, ",\"workload_failed_runs\":%u,\"workload_signaled_runs\":%u", run->failed,
-		run->signaled);
-	fprintf(f, ",\"workload_timed_out_runs\":%u,\"workload\":", run->wl.timed_out);
-	ll_workload_json(f, &run->opt.work, &run->wl);
-	fprintf(f, ",\"verdict\":\"%s\",\"exit_code\":%d,\"uncertain\":%s,\"slab_verdict\":",
-		run->nleaks ? "leak" : "clean", ll_exit_code(run), run->uncertain ? "true" : "false");
-	ll_json_str(f, run->slab_verdict ? run->slab_verdict : "unknown");
-	fputs(",\"leaks\":[", f);
-	first = true;
-	for (size_t i = 0; i < run->groups.n; i++)
-		if (run->groups.v[i].res.cls == LL_LEAK) {
-			if (!first)
-				fputc(',', f);
-			first = false;
-			json_group(f, run, &run->groups.v[i], ops, b);
-		}
-	fputs("],\"growing_not_leaking\":[", f);
-	first = true;
-	for (size_t i = 0; i < run->groups.n; i++)
-		if (run->groups.v[i].res.cls == LL_GROWING_FREED) {
-			if (!first)
-				fputc(',', f);
-			first = false;
-			json_group(f, run, &run->groups.v[i], ops, b);
-		}
-	fputs("],\"slab\":[", f);
-	for (size_t i = 0; i < run->nslab; i++) {
-		const struct ll_slab_result *s = &run->slab[i];
-
-		fputs(i ? ",{\"cache\":" : "{\"cache\":", f);
-		ll_json_str(f, s->name);
-		fprintf(f, ",\"object_size\":%lu,\"reclaimable\":%s,\"aliases\":", s->objsize,
-			s->info.reclaimable ? "true" : "false");
-		ll_json_str(f, s->info.aliases);
-		fputs(",\"objects_per_iteration\":", f);
-		jnum(f, s->res.fit.slope);
-		fputs(",\"bytes_per_iteration\":", f);
-		jnum(f, s->bytes_per_iter);
-		fputs(",\"r2\":", f);
-		jnum(f, s->res.fit.r2);
-		fprintf(f, ",\"delta_objects\":%.0f,\"verdict\":", s->delta);
-		ll_json_str(f, s->verdict);
-		fputs("}", f);
-	}
-	fputs("],\"counters\":{", f);
+	json_begin_object(j, "counters");
 	for (int i = 0; i < LLC_NR; i++)
-		fprintf(f, "\"%s\":%" PRIu64 ",", cnames[i], c->c[i]);
-	fprintf(f, "\"primary_free_misses\":%" PRIu64 ",\"backup_free_misses\":%" PRIu64 ",",
-		c->primary_free_misses, c->backup_free_misses);
-	fprintf(f, "\"primary_free_misses_seen\":%" PRIu64 ",\"free_evictions\":%" PRIu64 ",",
-		c->primary_free_misses_seen, c->free_evictions);
-	fprintf(f, "\"lost_alloc_events\":%" PRIu64 ",\"lost_free_events\":%" PRIu64
-		",\"outstanding_at_last_scan\":%" PRIu64 ",\"max_outstanding\":%" PRIu64 "}",
-		c->missed_alloc_events, c->missed_free_events, c->outstanding, c->capacity);
-	fputs(",\"warnings\":[", f);
-	for (size_t i = 0; i < run->nwarn; i++) {
-		if (i)
-			fputc(',', f);
-		ll_json_str(f, run->warnings[i]);
-	}
-	fputs("]}\n", f);
+		json_uint(j, cnames[i], c->c[i]);
+	json_uint(j, "primary_free_misses", c->primary_free_misses);
+	json_uint(j, "backup_free_misses", c->backup_free_misses);
+	json_uint(j, "primary_free_misses_seen", c->primary_free_misses_seen);
+	json_uint(j, "free_evictions", c->free_evictions);
+	json_uint(j, "lost_alloc_events", c->missed_alloc_events);
+	json_uint(j, "lost_free_events", c->missed_free_events);
+	json_uint(j, "outstanding_at_last_scan", c->outstanding);
+	json_uint(j, "max_outstanding", c->capacity);
+	json_end_object(j);
+}
+
+void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+		    struct ll_backend *b)
+{
+	struct json j = { .f = f };
+
+	json_begin_object(&j, NULL);
+	/* LL_JSON_SCHEMA_VERSION: docs/leakloop-json.md says what a bump means. */
+	json_string(&j, "schema_version", LL_JSON_SCHEMA_VERSION);
+	json_begin_array(&j, "command");
+	for (char **a = run->opt.argv; *a; a++)
+		json_string(&j, NULL, *a);
+	json_end_array(&j);
+	json_string(&j, "backend", ops->name);
+	json_string(&j, "scope", ll_workload_scope(&run->opt.work, run->opt.backend.scope_system));
+	json_uint(&j, "iterations", run->done);
+	json_uint(&j, "iterations_requested", run->opt.n);
+	json_uint(&j, "warmup", run->opt.warmup);
+	json_bool(&j, "interrupted", run->interrupted);
+	json_uint(&j, "checkpoints", run->ncp);
+	json_double(&j, "elapsed_seconds", run->loop_s);
+	json_double(&j, "runs_per_second", run->rate);
+	json_double(&j, "settle_seconds", run->opt.settle_s);
+	json_string(&j, "backend_reason", run->backend_why);
+	json_bool(&j, "stacks_available", !ops->slab_only);
+	json_string(&j, "stacks_mode", run->opt.stacks_all ? "all" : "two-pass");
+	json_uint(&j, "stack_runs", run->stack_runs_done);
+	json_uint(&j, "workload_failed_runs", run->failed);
+	json_uint(&j, "workload_signaled_runs", run->signaled);
+	json_uint(&j, "workload_timed_out_runs", run->wl.timed_out);
+	ll_workload_json(&j, "workload", &run->opt.work, &run->wl);
+	json_string(&j, "verdict", run->nleaks ? "leak" : "clean");
+	json_int(&j, "exit_code", ll_exit_code(run));
+	json_bool(&j, "uncertain", run->uncertain);
+	json_string(&j, "slab_verdict", run->slab_verdict ? run->slab_verdict : "unknown");
+	json_groups(&j, "leaks", run, LL_LEAK, ops, b);
+	json_groups(&j, "growing_not_leaking", run, LL_GROWING_FREED, ops, b);
+	json_slab(&j, run);
+	json_counters(&j, &run->counters);
+	json_begin_array(&j, "warnings");
+	for (size_t i = 0; i < run->nwarn; i++)
+		json_string(&j, NULL, run->warnings[i]);
+	json_end_array(&j);
+	json_end_object(&j);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "slabinfo.h"
 #include "read_file.h"
+#include "snapshot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,64 +10,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The text goes through snapshot.c's parser, the one /proc/slabinfo
+ * parser, in its live mode; this keeps only what a live run compares. */
 int slabinfo_parse(const char *text, struct slab_snapshot *out)
 {
+	struct ll_snap snap;
+	struct ll_snap_error err;
 	struct slab_cache *v = NULL;
-	size_t n = 0, cap = 0;
-	const char *line = text;
-	bool versioned = false;
+	int r;
 
 	out->caches = NULL;
 	out->n = 0;
-	while (line && *line) {
-		const char *eol = strchr(line, '\n');
-		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		char buf[512];
-		struct slab_cache c;
-		int got;
-
-		if (len >= sizeof(buf))
-			goto bad;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		line = eol ? eol + 1 : NULL;
-		if (strncmp(buf, "slabinfo - version: 2.", 22) == 0) {
-			versioned = true;
-			continue;
-		}
-		if (buf[0] == '#' || buf[0] == '\0')
-			continue;
-		if (!versioned)
-			goto bad;
-		memset(&c, 0, sizeof(c));
-		got = sscanf(buf, "%63s %lu %lu %lu", c.name, &c.active_objs,
-			     &c.num_objs, &c.objsize);
-		if (got != 4)
-			goto bad;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct slab_cache *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv)
-				goto nomem;
-			v = nv;
-			cap = ncap;
-		}
-		v[n++] = c;
+	r = ll_snap_parse_live(text, strlen(text), &snap, &err);
+	if (r) {
+		errno = -r;
+		return -1;
 	}
-	if (!versioned)
-		goto bad;
+	if (snap.n) {
+		v = calloc(snap.n, sizeof(*v));
+		if (!v) {
+			ll_snap_free(&snap);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < snap.n; i++) {
+		const struct ll_snap_entry *e = &snap.v[i];
+
+		/* Cut as sscanf("%63s") did; v is zeroed. */
+		memcpy(v[i].name, e->name, strnlen(e->name, sizeof(v[i].name) - 1));
+		v[i].active_objs = (unsigned long)e->count;
+		v[i].num_objs = (unsigned long)e->total;
+		v[i].objsize = (unsigned long)e->size;
+	}
 	out->caches = v;
-	out->n = n;
+	out->n = snap.n;
+	ll_snap_free(&snap);
 	return 0;
-bad:
-	free(v);
-	errno = EINVAL;
-	return -1;
-nomem:
-	free(v);
-	errno = ENOMEM;
-	return -1;
 }
 
 int slabinfo_read(const char *path, struct slab_snapshot *out)

@@ -26,6 +26,7 @@
  *   follows an all-digit InUse, which no type name has been seen to contain.
  */
 #include "snapshot.h"
+#include "read_file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,6 +46,10 @@ struct parser {
 	struct ll_snap_error *err;
 	struct ll_snap_entry *v;
 	size_t n, cap;
+	/* The live /proc/slabinfo (ll_snap_parse_live()): any 2.x version,
+	 * the column line optional, only the first four columns needed. */
+	bool live;
+	bool oom;		/* failed for want of memory */
 };
 
 struct tok {
@@ -162,8 +167,10 @@ static int add_entry(struct parser *p, const char *name, size_t name_len, uint64
 		if (ncap > SIZE_MAX / sizeof(*nv))
 			return fail(p, "too many entries");
 		nv = realloc(p->v, ncap * sizeof(*nv));
-		if (!nv)
+		if (!nv) {
+			p->oom = true;
 			return fail(p, "out of memory");
+		}
 		p->v = nv;
 		p->cap = ncap;
 	}
@@ -185,6 +192,10 @@ static int slabinfo_header(struct parser *p, const char *line)
 
 	if (strncmp(line, ver, sizeof(ver) - 1) != 0)
 		return fail(p, "expected 'slabinfo - version: 2.1'");
+	/* The running kernel prints the layout it reads its own columns by:
+	 * 2.x keeps the first four where they are. */
+	if (p->live && strncmp(line + sizeof(ver) - 1, "2.", 2) == 0)
+		return 0;
 	/* SLAB with CONFIG_DEBUG_SLAB says "2.1 (statistics)" and appends
 	 * globalstat/cpustat columns after the ones read here. */
 	if (strcmp(line + sizeof(ver) - 1, "2.1") != 0 &&
@@ -207,23 +218,31 @@ static int slabinfo_line(struct parser *p, const char *line)
 		{ 14, "num_slabs" }, { 15, "sharedavail" },
 	};
 	uint64_t v[16] = { 0 }, bytes;
+	size_t nnums = sizeof(nums) / sizeof(nums[0]);
 
 	if (n > MAX_TOKENS)
 		return fail(p, "too many fields");
-	if (n < 16 || !tok_is(&t[6], ":") || !tok_is(&t[7], "tunables") ||
+	if (p->live && n >= 4 && n < 16)
+		nnums = 3;	/* NAME ACTIVE_OBJS NUM_OBJS OBJSIZE is all that is read */
+	else if (n < 16 || !tok_is(&t[6], ":") || !tok_is(&t[7], "tunables") ||
 	    !tok_is(&t[11], ":") || !tok_is(&t[12], "slabdata"))
 		return fail(p, "expected 'NAME ACTIVE_OBJS NUM_OBJS OBJSIZE OBJPERSLAB "
 			    "PAGESPERSLAB : tunables L B S : slabdata A N S'");
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+	for (size_t i = 0; i < nnums; i++)
 		if (want_count(p, t[nums[i].at].s, t[nums[i].at].len, nums[i].what,
 			       &v[nums[i].at]))
 			return -1;
-	if (v[1] > v[2])
+	/* Live, the kernel sums its counters without a lock: a moment's
+	 * inconsistency must not end the run. */
+	if (v[1] > v[2] && !p->live)
 		return fail(p, "active_objs %llu greater than num_objs %llu",
 			    (unsigned long long)v[1], (unsigned long long)v[2]);
 	if (checked_bytes(p, v[1], v[3], "active_objs * objsize", &bytes))
 		return -1;
-	return add_entry(p, t[0].s, t[0].len, v[1], bytes, v[3]);
+	if (add_entry(p, t[0].s, t[0].len, v[1], bytes, v[3]))
+		return -1;
+	p->v[p->n - 1].total = v[2];
+	return 0;
 }
 
 /* ---- FreeBSD vmstat -z ---- */
@@ -420,10 +439,10 @@ static int entry_cmp(const void *a, const void *b)
 	return x->dup < y->dup ? -1 : x->dup > y->dup;
 }
 
-int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap *out,
-		  struct ll_snap_error *err)
+static int snap_parse(const char *text, size_t len, struct parser *pp, struct ll_snap *out)
 {
-	struct parser p = { .file = file, .err = err };
+	struct parser p = *pp;
+	struct ll_snap_error *err = p.err;
 	enum ll_snap_format fmt = 0;
 	char *buf = NULL, *line, *next;
 	size_t ncols = 0, entries_line = 0;
@@ -444,6 +463,7 @@ int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap
 	/* A private copy, so lines can be cut in place with '\0'. */
 	buf = malloc(len + 1);
 	if (!buf) {
+		p.oom = true;
 		fail(&p, "out of memory");
 		goto out;
 	}
@@ -490,7 +510,9 @@ int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap
 			}
 			continue;
 		}
-		if (fmt == LL_SNAP_SLABINFO && !slab_names) {
+		if (fmt == LL_SNAP_SLABINFO && p.live && line[0] == '#')
+			continue;
+		if (fmt == LL_SNAP_SLABINFO && !slab_names && !p.live) {
 			/* The column names document the layout: insist on them, so a
 			 * future 2.2 with moved columns is refused, not misread. */
 			if (strncmp(line, "# name", 6) != 0) {
@@ -514,18 +536,19 @@ int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap
 		     "of file (empty snapshot)");
 		goto out;
 	}
-	if (fmt == LL_SNAP_SLABINFO && !slab_names) {
+	if (fmt == LL_SNAP_SLABINFO && !slab_names && !p.live) {
 		p.line++;
 		fail(&p, "expected the column line '# name <active_objs> ...', got end of file");
 		goto out;
 	}
-	if (!p.n) {
+	if (!p.n && !p.live) {
 		p.line++;
 		fail(&p, "expected at least one %s line, got end of file",
 		     ll_snap_entry_noun(fmt));
 		goto out;
 	}
-	qsort(p.v, p.n, sizeof(*p.v), entry_cmp);
+	if (!p.live)
+		qsort(p.v, p.n, sizeof(*p.v), entry_cmp);
 	out->fmt = fmt;
 	out->v = p.v;
 	out->n = p.n;
@@ -534,7 +557,31 @@ int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap
 out:
 	free(p.v);
 	free(buf);
+	pp->oom = p.oom;
 	return ret;
+}
+
+int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap *out,
+		  struct ll_snap_error *err)
+{
+	struct parser p = { .file = file, .err = err };
+
+	return snap_parse(text, len, &p, out);
+}
+
+int ll_snap_parse_live(const char *text, size_t len, struct ll_snap *out,
+		       struct ll_snap_error *err)
+{
+	struct parser p = { .file = "/proc/slabinfo", .err = err, .live = true };
+
+	if (snap_parse(text, len, &p, out))
+		return p.oom ? -ENOMEM : -EINVAL;
+	if (out->fmt != LL_SNAP_SLABINFO) {
+		ll_snap_free(out);
+		snprintf(err->msg, sizeof(err->msg), "/proc/slabinfo: not a slabinfo file");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int ll_snap_read(const char *path, struct ll_snap *out, struct ll_snap_error *err)
@@ -542,7 +589,7 @@ int ll_snap_read(const char *path, struct ll_snap *out, struct ll_snap_error *er
 	struct parser p = { .file = path, .err = err };
 	FILE *f = NULL;
 	char *text = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	int ret = -1;
 
 	out->v = NULL;
@@ -553,35 +600,17 @@ int ll_snap_read(const char *path, struct ll_snap *out, struct ll_snap_error *er
 		fail(&p, "cannot open: %s", strerror(errno));
 		goto out;
 	}
-	for (;;) {
-		size_t got;
-
-		if (cap - len < 4096) {
-			char *nt;
-
-			if (cap >= SNAP_MAX_FILE) {
-				fail(&p, "larger than %u MiB: not a snapshot", SNAP_MAX_FILE >> 20);
-				goto out;
-			}
-			nt = realloc(text, cap + 65536);
-			if (!nt) {
-				fail(&p, "out of memory");
-				goto out;
-			}
-			text = nt;
-			cap += 65536;
-		}
-		got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		/* fopen() takes a directory; the read says EISDIR. */
-		fail(&p, "cannot read: %s", strerror(errno));
+	text = ll_read_stream(f, 65536, SNAP_MAX_FILE, &len);
+	if (!text) {
+		if (errno == EFBIG)
+			fail(&p, "larger than %u MiB: not a snapshot", SNAP_MAX_FILE >> 20);
+		else if (errno == ENOMEM)
+			fail(&p, "out of memory");
+		else	/* fopen() takes a directory; the read says EISDIR. */
+			fail(&p, "cannot read: %s", strerror(errno));
 		goto out;
 	}
-	ret = ll_snap_parse(text ? text : "", len, path, out, err);
+	ret = ll_snap_parse(text, len, path, out, err);
 out:
 	free(text);
 	if (f)

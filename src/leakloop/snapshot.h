@@ -33,6 +33,7 @@ struct ll_snap_entry {
 	uint64_t count;		/* objects in use: active_objs, USED, InUse */
 	uint64_t bytes;		/* bytes in use: count * size, or MemUse */
 	uint64_t size;		/* object size, 0 when the format has none */
+	uint64_t total;		/* slabinfo: num_objs, objects in allocated slabs */
 };
 
 struct ll_snap {
@@ -54,6 +55,14 @@ struct ll_snap_error {
  */
 int ll_snap_parse(const char *text, size_t len, const char *file, struct ll_snap *out,
 		  struct ll_snap_error *err);
+/*
+ * The running kernel's /proc/slabinfo text, by the same parser and its
+ * checks, but as the live run reads it: any 2.x version, the column line
+ * optional, only NAME ACTIVE_OBJS NUM_OBJS OBJSIZE needed, entries in file
+ * order, none at all allowed. 0, -EINVAL (err->msg says why) or -ENOMEM.
+ */
+int ll_snap_parse_live(const char *text, size_t len, struct ll_snap *out,
+		       struct ll_snap_error *err);
 /* Read a file ("-" is not special) and parse it. */
 int ll_snap_read(const char *path, struct ll_snap *out, struct ll_snap_error *err);
 void ll_snap_free(struct ll_snap *s);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "workload.h"
-#include "json_str.h"
+#include "json.h"
+#include "now.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,14 +30,6 @@
 struct request {
 	uint32_t count, first_tag, step;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int full_read(int fd, void *buf, size_t len)
 {
@@ -577,47 +570,44 @@ void ll_workload_text(FILE *f, const struct ll_workload_config *wc,
 	fputs("\n", f);
 }
 
-static void json_int_or_null(FILE *f, const char *key, bool have, long v)
+static void json_int_or_null(struct json *j, const char *key, bool have, long v)
 {
 	if (have)
-		fprintf(f, ",\"%s\":%ld", key, v);
+		json_int(j, key, v);
 	else
-		fprintf(f, ",\"%s\":null", key);
+		json_null(j, key);
 }
 
-void ll_workload_json(FILE *f, const struct ll_workload_config *wc,
+void ll_workload_json(struct json *j, const char *key, const struct ll_workload_config *wc,
 		      const struct ll_workload_stats *st)
 {
-	fputs("{\"timeout_seconds\":", f);
+	json_begin_object(j, key);
 	if (wc->timeout_s > 0)
-		fprintf(f, "%g", wc->timeout_s);
+		json_double(j, "timeout_seconds", wc->timeout_s);
 	else
-		fputs("null", f);
-	fputs(",\"user\":", f);
-	if (wc->as_user)
-		ll_json_str(f, wc->user);
-	else
-		fputs("null", f);
-	json_int_or_null(f, "uid", wc->as_user, (long)wc->uid);
-	fputs(",\"pids\":[", f);
+		json_null(j, "timeout_seconds");
+	json_string(j, "user", wc->as_user ? wc->user : NULL);
+	json_int_or_null(j, "uid", wc->as_user, (long)wc->uid);
+	json_begin_array(j, "pids");
 	for (size_t i = 0; i < wc->npids; i++)
-		fprintf(f, "%s%d", i ? "," : "", (int)wc->pids[i]);
-	fputs("],\"cgroup\":", f);
-	if (wc->cgroup)
-		ll_json_str(f, wc->cgroup);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"runs_failed\":%u,\"runs_signaled\":%u,\"runs_timed_out\":%u,"
-		"\"first_failures\":[", st->failed, st->signaled, st->timed_out);
+		json_int(j, NULL, wc->pids[i]);
+	json_end_array(j);
+	json_string(j, "cgroup", wc->cgroup);
+	json_uint(j, "runs_failed", st->failed);
+	json_uint(j, "runs_signaled", st->signaled);
+	json_uint(j, "runs_timed_out", st->timed_out);
+	json_begin_array(j, "first_failures");
 	for (uint32_t i = 0; i < st->nfirst; i++) {
 		const struct ll_failure *x = &st->first[i];
 
-		fprintf(f, "%s{\"iteration\":%u,\"kind\":\"%s\"", i ? "," : "", x->iter,
-			ll_fail_kind_name(x->kind));
-		json_int_or_null(f, "exit_code", x->kind == LL_FAIL_EXIT, x->value);
-		json_int_or_null(f, "signal", x->kind == LL_FAIL_SIGNAL, x->value);
-		json_int_or_null(f, "errno", x->kind == LL_FAIL_FORK, x->value);
-		fputs("}", f);
+		json_begin_object(j, NULL);
+		json_uint(j, "iteration", x->iter);
+		json_string(j, "kind", ll_fail_kind_name(x->kind));
+		json_int_or_null(j, "exit_code", x->kind == LL_FAIL_EXIT, x->value);
+		json_int_or_null(j, "signal", x->kind == LL_FAIL_SIGNAL, x->value);
+		json_int_or_null(j, "errno", x->kind == LL_FAIL_FORK, x->value);
+		json_end_object(j);
 	}
-	fputs("]}", f);
+	json_end_array(j);
+	json_end_object(j);
 }

@@ -86,7 +86,9 @@ const char *ll_workload_scope(const struct ll_workload_config *wc, bool system);
 /* The report's lines/object on how the runs went (report.c calls these). */
 void ll_workload_text(FILE *f, const struct ll_workload_config *wc,
 		      const struct ll_workload_stats *st);
-void ll_workload_json(FILE *f, const struct ll_workload_config *wc,
+struct json;
+/* The object, under key (NULL inside an array). */
+void ll_workload_json(struct json *j, const char *key, const struct ll_workload_config *wc,
 		      const struct ll_workload_stats *st);
 
 struct ll_spawner {

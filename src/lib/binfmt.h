@@ -13,6 +13,14 @@ struct binfmt {
 	int (*load_binary)(struct bprm *b);
 };
 
+/* exec_binprm() without the ELF loader, for `uexec check`: the rewriting
+ * handlers (binfmt_misc, #!) with the kernel's depth limit, up to the
+ * first file none of them takes. Returns 0 with b->fd, b->st and b->buf
+ * that file's (b->diag set when a handler refused a #! line with
+ * -ENOEXEC), or -errno with b->diag saying why (-ELOOP: too many
+ * rewrites). */
+int exec_follow_rewrites(struct bprm *b);
+
 extern const struct binfmt binfmt_misc;
 extern const struct binfmt binfmt_script;
 extern const struct binfmt binfmt_elf;

@@ -11,7 +11,9 @@
 #include "bprm.h"
 #include "elf_check.h"
 #include "elf_map.h"
+#include "exec_mmap.h"
 #include "kmem.h"
+#include "mm_layout.h"
 #include "stack.h"
 #include "sys.h"
 
@@ -19,6 +21,9 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
 #include <unistd.h>
 
 struct elf_obj {
@@ -36,35 +41,40 @@ struct elf_obj {
 struct elf_ctx {
 	struct elf_obj prog, interp;
 	char *interp_path;
+	struct mm_layout mm;	/* the layout the final addresses come from */
 };
 
 /* Zero everything but the findings (2 x 7 KiB that a report fills before
  * it reads them): zeroing them touched four more pages per exec, each a
  * copy-on-write fault in a child forked to exec. */
-static void obj_init(struct elf_obj *o)
+static void obj_init(struct elf_obj *o, bool strict)
 {
 	memset(o, 0, offsetof(struct elf_obj, rep));
-	elf_report_init(&o->rep);
+	elf_report_init(&o->rep, strict);
 }
 
-/* Turn a rule's refusal into the request's diagnosis; suspicious findings
- * become notes, which `uexec explain` shows. */
+/* Turn a rule's refusal into the request's diagnosis; the findings that
+ * refuse nothing (suspicious, and strict ones unless the caller asked for
+ * strictness) become notes, which `uexec explain` shows. */
 static int fail_finding(struct bprm *b, const struct elf_obj *o, enum elf_phase phase)
 {
 	const struct elf_finding *f = elf_report_first(&o->rep, phase);
 
-	const char *why = f->severity == ELF_STRICT ? "; Linux would load it, uexec refuses" :
+	const char *why = f->severity == ELF_STRICT ? "; Linux runs it, uexec refuses it when asked to be strict" :
+			  f->severity == ELF_UNSAFE ? "; Linux would load it, uexec refuses" :
 			  phase == ELF_PHASE_LOAD ? "; Linux finds this only after the point of no "
 						    "return and kills the process with SIGSEGV" : "";
 
-	return bprm_fail(b, f->err, "%s: %s (rule %s%s)", o->path, f->msg, f->rule, why);
+	return bprm_fail(b, f->err, "%s: %s (rule %s%s)", o->path, f->msg, elf_rules[f->rule].id, why);
 }
 
 static void note_findings(const struct bprm *b, const struct elf_obj *o)
 {
 	for (size_t i = 0; i < o->rep.n; i++)
-		if (o->rep.f[i].severity == ELF_SUSPICIOUS)
-			bprm_note(b, "%s: %s (rule %s)", o->path, o->rep.f[i].msg, o->rep.f[i].rule);
+		if (!elf_report_refuses(&o->rep, &o->rep.f[i]))
+			bprm_note(b, "%s: %s (rule %s%s)", o->path, o->rep.f[i].msg,
+				  elf_rules[o->rep.f[i].rule].id,
+				  o->rep.f[i].severity == ELF_STRICT ? "; refused with the strict option" : "");
 }
 
 /* load_elf_phdrs(): a failed or short read keeps the caller's errno
@@ -192,10 +202,12 @@ static int open_interp(struct bprm *b, struct elf_ctx *c)
 /* load_elf_binary()'s mm bookkeeping, shown in /proc/self/stat and set
  * by uexec_start(): code is what PF_X segments span, data ends at the
  * highest p_vaddr + p_filesz and starts at the highest segment start, brk
- * starts at the page after the highest p_vaddr + p_memsz, moved by up to
- * 32 MiB (arch_randomize_brk); a static-pie's brk goes to ELF_ET_DYN_BASE
- * instead, out of the mmap area it was loaded in. */
-static void record_segments(struct bprm *b, const Elf64_Phdr *ph, unsigned phnum, uintptr_t bias, bool static_pie)
+ * starts at the page after the highest p_vaddr + p_memsz, one page further
+ * and moved by up to 1 GiB when randomized (arch_randomize_brk); a
+ * static-pie's brk goes to ELF_ET_DYN_BASE instead, out of the mmap area
+ * it was loaded in. */
+static void record_segments(struct bprm *b, const Elf64_Phdr *ph, unsigned phnum, uintptr_t bias, bool static_pie,
+			    const struct mm_layout *mm)
 {
 	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0, brk = 0;
 
@@ -226,7 +238,91 @@ static void record_segments(struct bprm *b, const Elf64_Phdr *ph, unsigned phnum
 	b->mm.start_data = bias + start_data;
 	b->mm.end_data = bias + end_data;
 	b->mm.start_brk = static_pie ? ELF_ET_DYN_BASE : (bias + brk + ELF_PAGE_SIZE - 1) & ~(uintptr_t)(ELF_PAGE_SIZE - 1);
-	b->mm.start_brk += elf_random_pages(13); /* 32 MiB of pages */
+	if (mm->randomize && !static_pie)
+		b->mm.start_brk += ELF_PAGE_SIZE;
+	b->mm.start_brk = mm_layout_brk(mm, b->mm.start_brk);
+}
+
+static bool overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* The vDSO stays where this process has it ([vvar] pages below it, the
+ * code above): no final area may come near. */
+#define VDSO_MARGIN ((uintptr_t)1 << 20)
+
+/* Would the areas, at their final addresses, fit a fresh mm: inside the
+ * user address space, clear of each other, of the staging range (the
+ * trampoline runs there while they move) and of the vDSO? */
+static bool layout_fits(const struct bprm_stage *st, uintptr_t vdso)
+{
+	for (int i = 0; i < BPRM_AREAS; i++) {
+		const struct bprm_area *a = &st->area[i];
+
+		if (!a->len)
+			continue;
+		if (!a->final || a->final > MM_TASK_SIZE - a->len || overlaps(a->final, a->len, st->base, st->len) ||
+		    (vdso && overlaps(a->final, a->len, vdso - VDSO_MARGIN, 2 * VDSO_MARGIN)))
+			return false;
+		for (int j = 0; j < i; j++)
+			if (st->area[j].len && overlaps(a->final, a->len, st->area[j].final, st->area[j].len))
+				return false;
+	}
+	return true;
+}
+
+/* The new image's addresses. Staging: one reservation wherever this
+ * process has room, the trampoline's slot first, then the program, the
+ * interpreter and the stack. Final: where the kernel would put each in a
+ * fresh mm (its order: the stack, the program, the interpreter in the
+ * mmap area below the mmap base); a random choice that collides with the
+ * staging range or the vDSO is drawn again, as a fixed one cannot be. */
+static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
+{
+	const struct elf_layout *pl = &c->prog.lay;
+	const bool interp = c->interp.fd >= 0;
+	const unsigned long pers = (unsigned long)personality(0xffffffff);
+	const uintptr_t vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
+	struct bprm_stage *st = &b->stage;
+	size_t len;
+	void *p;
+
+	st->area[0].len = pl->total;
+	st->area[1].len = interp ? c->interp.lay.total : 0;
+	st->area[2].len = stack_len;
+	if (__builtin_add_overflow(st->area[0].len, st->area[1].len, &len) ||
+	    __builtin_add_overflow(len, st->area[2].len, &len) ||
+	    __builtin_add_overflow(len, EXEC_MMAP_SLOT, &len))
+		return bprm_fail(b, -ENOMEM, "%s: the image and its stack do not fit in the address space", c->prog.path);
+	p = vm_map_mmap(&b->vm, NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return bprm_fail(b, -errno, "%s: cannot reserve %zu bytes of address space to prepare the image in",
+				 c->prog.path, len);
+	st->base = (uintptr_t)p;
+	st->len = len;
+	st->area[0].stage = st->base + EXEC_MMAP_SLOT;
+	st->area[1].stage = st->area[0].stage + st->area[0].len;
+	st->area[2].stage = st->area[1].stage + st->area[1].len;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		struct mm_layout *l = &c->mm;
+
+		mm_layout_pick(l, b->rlim_stack, pers);
+		st->area[2].final = l->stack_top - stack_len;
+		if (pl->type == ET_EXEC)
+			st->area[0].final = (uintptr_t)pl->lo;
+		else if (interp)
+			st->area[0].final = mm_layout_dyn_base(l, pl->max_align);
+		else
+			st->area[0].final = mm_layout_mmap(l, pl->total, pl->max_align);
+		if (interp)
+			st->area[1].final = mm_layout_mmap(l, c->interp.lay.total, c->interp.lay.max_align);
+		if (layout_fits(st, vdso))
+			return exec_mmap_map_code(b);
+	}
+	return bprm_fail(b, -ENOMEM, "%s needs 0x%lx-0x%lx, which this process cannot leave free for it (the vDSO "
+			 "or the range uexec prepares the image in is there)", c->prog.path,
+			 (unsigned long)st->area[0].final, (unsigned long)(st->area[0].final + st->area[0].len));
 }
 
 static void trace_value(const struct bprm *b, enum uexec_event_kind kind, uint64_t v)
@@ -241,6 +337,7 @@ static int load_elf_binary(struct bprm *b)
 	struct elf_ctx *c;
 	struct elf_image_info info = { 0 };
 	uintptr_t entry;
+	size_t stack_len;
 	int err;
 
 	/* Not ELF: not ours, silently, so that the next handler may try. */
@@ -249,8 +346,8 @@ static int load_elf_binary(struct bprm *b)
 	c = kmalloc(sizeof(*c));
 	if (!c)
 		return bprm_fail(b, -ENOMEM, "no memory for the ELF loader");
-	obj_init(&c->prog);
-	obj_init(&c->interp);
+	obj_init(&c->prog, b->opt && b->opt->strict);
+	obj_init(&c->interp, b->opt && b->opt->strict);
 	c->interp_path = NULL;
 	c->interp.fd = -1;
 	c->prog.fd = b->fd;
@@ -285,16 +382,21 @@ static int load_elf_binary(struct bprm *b)
 		err = fail_finding(b, &c->interp, ELF_PHASE_LOAD);
 		goto out;
 	}
-	err = elf_map_image(b, c->prog.fd, c->prog.path, c->prog.ph, &c->prog.lay, &c->prog.bias,
-			    c->interp.fd >= 0);
+	err = stack_area_len(b, &stack_len);
+	if (!err)
+		err = place_image(b, c, stack_len);
+	if (!err)
+		err = elf_map_image(b, c->prog.fd, c->prog.path, c->prog.ph, &c->prog.lay, b->stage.area[0].stage,
+				    b->stage.area[0].final, &c->prog.bias);
 	if (err)
 		goto out;
-	record_segments(b, c->prog.ph, c->prog.lay.phnum, c->prog.bias, c->prog.lay.type == ET_DYN && c->interp.fd < 0);
+	record_segments(b, c->prog.ph, c->prog.lay.phnum, c->prog.bias, c->prog.lay.type == ET_DYN && c->interp.fd < 0,
+			&c->mm);
 	info.entry = c->prog.bias + c->prog.lay.entry;
 	entry = info.entry;
 	if (c->interp.fd >= 0) {
 		err = elf_map_image(b, c->interp.fd, c->interp.path, c->interp.ph, &c->interp.lay,
-				    &c->interp.bias, false);
+				    b->stage.area[1].stage, b->stage.area[1].final, &c->interp.bias);
 		if (err)
 			goto out;
 		/* The mappings hold the file; the descriptor is no longer needed. */
@@ -309,7 +411,7 @@ static int load_elf_binary(struct bprm *b)
 	info.phnum = c->prog.lay.phnum;
 	info.exec_stack = c->prog.lay.exec_stack;
 	trace_value(b, UEXEC_EV_ENTRY, entry);
-	err = stack_build(b, &info);
+	err = stack_build(b, &info, b->stage.area[2].stage, b->stage.area[2].final, b->stage.area[2].len);
 	if (err)
 		goto out;
 	b->entry = entry;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,135 +108,119 @@ static bool parse_offset(const char *p, int *out)
 	return true;
 }
 
+/* A registration string being parsed: its padded copy, and where a
+ * rejection is reported. */
+struct reg_parse {
+	char *buf;
+	size_t count;		/* bytes of the string, padding excluded */
+	char del;
+	const char **field;
+	char *reason;
+	size_t reason_size;
+};
+
 /* Every field ends at a delimiter; the string is padded with 8 more, so a
  * field that runs to the end finds one in the padding (the kernel's
  * trick). Such a string always fails the kernel's final length check;
  * saying which field ran out names the mistake better. */
-#define PADDING(q) (!(q) || (q) >= buf + count)
+#define PADDING(q) (!(q) || (q) >= rp->buf + rp->count)
 
-#define EINVAL_AT(f, ...)                                          \
-	do {                                                       \
-		*field = (f);                                      \
-		snprintf(reason, reason_size, __VA_ARGS__);        \
-		goto einval;                                       \
-	} while (0)
-
-int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field, char *reason, size_t reason_size)
+__attribute__((format(printf, 3, 4)))
+static int reject(const struct reg_parse *rp, const char *field, const char *fmt, ...)
 {
-	size_t count = strlen(reg);
-	struct misc_rule *e = NULL;
-	char *buf = NULL, *p, *name, *magic, *mask = NULL, *interp, del;
+	va_list ap;
+
+	*rp->field = field;
+	va_start(ap, fmt);
+	vsnprintf(rp->reason, rp->reason_size, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The field at *p up to the next delimiter, cut there; NULL when the
+ * string ends first. */
+static char *cut_field(const struct reg_parse *rp, char **p)
+{
+	char *start = *p, *end = strchr(start, rp->del);
+
+	if (PADDING(end))
+		return NULL;
+	*end = '\0';
+	*p = end + 1;
+	return start;
+}
+
+/* :offset:magic:mask: of an M rule. */
+static int parse_magic(const struct reg_parse *rp, char **pp, struct misc_rule *e)
+{
+	char *p = *pp, *s = strchr(p, rp->del), *magic, *mask;
+	int offset = 0;
 	unsigned size;
-	int offset = 0, ret;
 
-	*out = NULL;
-	*field = "string";
-	reason[0] = '\0';
-	if (count < 11 || count > MISC_MAX_REGISTER_LENGTH)
-		EINVAL_AT("string", "length %zu is outside 11..%d", count, MISC_MAX_REGISTER_LENGTH);
-	/* Padded with 8 delimiters past the end, as the kernel does, so a
-	 * missing trailing field runs into padding and fails the end check. */
-	buf = kzalloc(count + 9);
-	e = kmem_cache_zalloc(&misc_rule_cache);
-	if (!buf || !e) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	e->interp_fd = -1;
-	memcpy(buf, reg, count);
-	del = buf[0];
-	memset(buf + count, del, 8);
-	p = buf + 1;
+	if (PADDING(s))
+		return reject(rp, "offset", "the string ends before the delimiter that closes the offset");
+	*s = '\0';
+	if (p != s && (!parse_offset(p, &offset) || offset < 0))
+		return reject(rp, "offset", "'%s' is not a non-negative decimal number", p);
+	p = s + 1;
+	magic = p;
+	p = scanarg(p, rp->del);
+	if (!p)
+		return reject(rp, "magic", "a \\x escape without two hex digits");
+	if (PADDING(p - 1))
+		return reject(rp, "magic", "the string ends before the delimiter that closes the magic");
+	if (!magic[0])
+		return reject(rp, "magic", "empty");
+	mask = p;
+	p = scanarg(p, rp->del);
+	if (!p)
+		return reject(rp, "mask", "a \\x escape without two hex digits");
+	if (PADDING(p - 1))
+		return reject(rp, "mask", "the string ends before the delimiter that closes the mask");
+	size = unescape_hex(magic);
+	if (mask[0] && unescape_hex(mask) != size)
+		return reject(rp, "mask", "its length differs from the magic's (%u bytes)", size);
+	if (size > BINPRM_BUF_SIZE || BINPRM_BUF_SIZE - size < (unsigned)offset)
+		return reject(rp, "offset", "offset %d + magic size %u is past the %d bytes the kernel reads",
+			      offset, size, BINPRM_BUF_SIZE);
+	e->magic = kmemdup(magic, size);
+	if (mask[0])
+		e->mask = kmemdup(mask, size);
+	if (!e->magic || (mask[0] && !e->mask))
+		return -ENOMEM;
+	e->size = size;
+	e->offset = (unsigned)offset;
+	*pp = p;
+	return 0;
+}
 
-	name = p;
-	p = strchr(p, del);
-	if (PADDING(p))
-		EINVAL_AT("name", "the string ends before the delimiter that closes the name");
-	*p++ = '\0';
-	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
-		EINVAL_AT("name", "'%s' is empty, '.', '..' or contains '/'", name);
+/* :offset:extension:mask: of an E rule; offset and mask are ignored. */
+static int parse_extension(const struct reg_parse *rp, char **pp, struct misc_rule *e)
+{
+	char *magic;
 
-	switch (*p++) {
-	case 'E':
-		break;
-	case 'M':
-		e->magic_type = true;
-		break;
-	default:
-		EINVAL_AT("type", "'%c' is neither M (magic) nor E (extension)", p[-1]);
-	}
-	if (*p++ != del)
-		EINVAL_AT("type", "the type is more than one character");
+	if (!cut_field(rp, pp))
+		return reject(rp, "offset", "the string ends before the delimiter that closes the offset");
+	magic = cut_field(rp, pp);
+	if (!magic)
+		return reject(rp, "magic", "the string ends before the delimiter that closes the extension");
+	if (!magic[0] || strchr(magic, '/'))
+		return reject(rp, "magic", "the extension '%s' is empty or contains '/'", magic);
+	if (!cut_field(rp, pp))
+		return reject(rp, "mask", "the string ends before the delimiter that closes the mask");
+	e->magic = (unsigned char *)kstrdup(magic);
+	if (!e->magic)
+		return -ENOMEM;
+	e->size = (unsigned)strlen(magic);
+	return 0;
+}
 
-	if (e->magic_type) {
-		char *s = strchr(p, del);
+/* The flags P, O, C, F, one final newline, and nothing after. */
+static int parse_flags(const struct reg_parse *rp, const char *p, struct misc_rule *e)
+{
+	char shown[64];
+	size_t n = 0;
 
-		if (PADDING(s))
-			EINVAL_AT("offset", "the string ends before the delimiter that closes the offset");
-		*s = '\0';
-		if (p != s && (!parse_offset(p, &offset) || offset < 0))
-			EINVAL_AT("offset", "'%s' is not a non-negative decimal number", p);
-		p = s + 1;
-		magic = p;
-		p = scanarg(p, del);
-		if (!p)
-			EINVAL_AT("magic", "a \\x escape without two hex digits");
-		if (PADDING(p - 1))
-			EINVAL_AT("magic", "the string ends before the delimiter that closes the magic");
-		if (!magic[0])
-			EINVAL_AT("magic", "empty");
-		mask = p;
-		p = scanarg(p, del);
-		if (!p)
-			EINVAL_AT("mask", "a \\x escape without two hex digits");
-		if (PADDING(p - 1))
-			EINVAL_AT("mask", "the string ends before the delimiter that closes the mask");
-		size = unescape_hex(magic);
-		if (mask[0] && unescape_hex(mask) != size)
-			EINVAL_AT("mask", "its length differs from the magic's (%u bytes)", size);
-		if (size > BINPRM_BUF_SIZE || BINPRM_BUF_SIZE - size < (unsigned)offset)
-			EINVAL_AT("offset", "offset %d + magic size %u is past the %d bytes the kernel reads", offset, size,
-				  BINPRM_BUF_SIZE);
-		e->magic = kmemdup(magic, size);
-		if (mask[0])
-			e->mask = kmemdup(mask, size);
-		if (!e->magic || (mask[0] && !e->mask)) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		e->size = size;
-		e->offset = (unsigned)offset;
-	} else {
-		p = strchr(p, del); /* the offset field is ignored */
-		if (PADDING(p))
-			EINVAL_AT("offset", "the string ends before the delimiter that closes the offset");
-		*p++ = '\0';
-		magic = p;
-		p = strchr(p, del);
-		if (PADDING(p))
-			EINVAL_AT("magic", "the string ends before the delimiter that closes the extension");
-		*p++ = '\0';
-		if (!magic[0] || strchr(magic, '/'))
-			EINVAL_AT("magic", "the extension '%s' is empty or contains '/'", magic);
-		p = strchr(p, del); /* the mask field is ignored */
-		if (PADDING(p))
-			EINVAL_AT("mask", "the string ends before the delimiter that closes the mask");
-		*p++ = '\0';
-		e->magic = (unsigned char *)kstrdup(magic);
-		if (!e->magic) {
-			ret = -ENOMEM;
-			goto fail;
-		}
-		e->size = (unsigned)strlen(magic);
-	}
-
-	interp = p;
-	p = strchr(p, del);
-	if (PADDING(p))
-		EINVAL_AT("interpreter", "the string ends before the delimiter that closes the interpreter");
-	*p++ = '\0';
-	if (!interp[0])
-		EINVAL_AT("interpreter", "empty");
 	for (;; p++) {
 		if (*p == 'P')
 			e->flags |= MISC_FMT_PRESERVE_ARGV0;
@@ -250,31 +235,96 @@ int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field,
 	}
 	if (*p == '\n')
 		p++;
-	if (p != buf + count) {
-		char shown[64];
-		size_t n = 0;
+	if (p == rp->buf + rp->count)
+		return 0;
+	/* The rest, printable: it may hold a second newline. */
+	for (const char *q = p; q < rp->buf + rp->count && n + 5 < sizeof(shown); q++)
+		n += (size_t)snprintf(shown + n, sizeof(shown) - n, (unsigned char)*q < 0x20 ? "\\x%02x" : "%c",
+				      (unsigned char)*q);
+	shown[n] = '\0';
+	return reject(rp, "flags", "'%s' holds something other than the flags P, O, C, F (and one final newline)",
+		      shown);
+}
 
-		/* The rest, printable: it may hold a second newline. */
-		for (const char *q = p; q < buf + count && n + 5 < sizeof(shown); q++)
-			n += (size_t)snprintf(shown + n, sizeof(shown) - n, (unsigned char)*q < 0x20 ? "\\x%02x" : "%c",
-					      (unsigned char)*q);
-		shown[n] = '\0';
-		EINVAL_AT("flags", "'%s' holds something other than the flags P, O, C, F (and one final newline)",
-			  shown);
+/* :name:type: at the start; *name points into the copy. */
+static int parse_name_type(const struct reg_parse *rp, char **pp, char **name, struct misc_rule *e)
+{
+	char *p;
+
+	*name = cut_field(rp, pp);
+	if (!*name)
+		return reject(rp, "name", "the string ends before the delimiter that closes the name");
+	if (!(*name)[0] || !strcmp(*name, ".") || !strcmp(*name, "..") || strchr(*name, '/'))
+		return reject(rp, "name", "'%s' is empty, '.', '..' or contains '/'", *name);
+	p = *pp;
+	switch (*p++) {
+	case 'E':
+		break;
+	case 'M':
+		e->magic_type = true;
+		break;
+	default:
+		return reject(rp, "type", "'%c' is neither M (magic) nor E (extension)", p[-1]);
 	}
+	if (*p++ != rp->del)
+		return reject(rp, "type", "the type is more than one character");
+	*pp = p;
+	return 0;
+}
+
+int misc_rule_parse(const char *reg, struct misc_rule **out, const char **field, char *reason, size_t reason_size)
+{
+	struct reg_parse rp = { .count = strlen(reg), .field = field, .reason = reason,
+				.reason_size = reason_size };
+	struct misc_rule *e = NULL;
+	char *p, *name, *interp;
+	int ret;
+
+	*out = NULL;
+	*field = "string";
+	reason[0] = '\0';
+	if (rp.count < 11 || rp.count > MISC_MAX_REGISTER_LENGTH)
+		return reject(&rp, "string", "length %zu is outside 11..%d", rp.count,
+			      MISC_MAX_REGISTER_LENGTH);
+	/* Padded with 8 delimiters past the end, as the kernel does, so a
+	 * missing trailing field runs into padding and fails the end check. */
+	rp.buf = kzalloc(rp.count + 9);
+	e = kmem_cache_zalloc(&misc_rule_cache);
+	if (!rp.buf || !e) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	e->interp_fd = -1;
+	memcpy(rp.buf, reg, rp.count);
+	rp.del = rp.buf[0];
+	memset(rp.buf + rp.count, rp.del, 8);
+	p = rp.buf + 1;
+
+	ret = parse_name_type(&rp, &p, &name, e);
+	if (!ret)
+		ret = e->magic_type ? parse_magic(&rp, &p, e) : parse_extension(&rp, &p, e);
+	if (ret)
+		goto fail;
+	interp = cut_field(&rp, &p);
+	if (!interp)
+		ret = reject(&rp, "interpreter", "the string ends before the delimiter that closes the interpreter");
+	else if (!interp[0])
+		ret = reject(&rp, "interpreter", "empty");
+	else
+		ret = parse_flags(&rp, p, e);
+	if (ret)
+		goto fail;
 	e->name = kstrdup(name);
 	e->interpreter = kstrdup(interp);
 	if (!e->name || !e->interpreter) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	kfree(buf);
+	kfree(rp.buf);
 	*out = e;
 	return 0;
-einval:
-	ret = -EINVAL;
 fail:
-	kfree(buf);
+	kfree(rp.buf);
 	misc_rule_free(e);
 	return ret;
 }

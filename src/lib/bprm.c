@@ -48,8 +48,8 @@ void strvec_free(struct strvec *sv)
 }
 
 /* The one place a request's resources are released, on every path. Each
- * field that a handler can set is released here: the kernel bug behind
- * uexec was a field (bprm->interp) missing from this function. */
+ * field that a handler can set is released here: a field missing from
+ * this function is a leak on every exec (the kernel's bprm->interp). */
 void bprm_free(struct bprm *b)
 {
 	if (!b)

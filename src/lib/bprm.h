@@ -39,6 +39,22 @@ struct bprm_mm {
 	size_t auxv_size;        /* bytes */
 };
 
+/* The new image as prepared (binfmt_elf.c): one staging reservation of
+ * this process (a record of vm), its first EXEC_MMAP_SLOT bytes left for
+ * the trampoline, then the program, the interpreter and the stack, each at
+ * stage and bound for final, where the trampoline moves it (exec_mmap.c).
+ * len 0: no such area. */
+#define BPRM_AREAS 3
+struct bprm_area {
+	uintptr_t stage, final;
+	size_t len;
+};
+struct bprm_stage {
+	uintptr_t base;
+	size_t len;
+	struct bprm_area area[BPRM_AREAS];
+};
+
 /* An owned, NULL-terminated vector of owned strings. */
 struct strvec {
 	char **v;
@@ -70,6 +86,7 @@ struct bprm {
 	uintptr_t entry, sp;     /* set by the ELF handler: where the jump goes */
 	uintptr_t stack_start, stack_end;
 	struct bprm_mm mm;
+	struct bprm_stage stage;
 	char diag[512];          /* first diagnosis recorded (bprm_fail) */
 	const struct uexec_options *opt;
 };

@@ -11,13 +11,14 @@
 struct bprm;
 
 /* Map every PT_LOAD of the image open on fd, with its final protections,
- * straight from the file. ET_EXEC goes at its own addresses (EEXIST when
- * they are taken); ET_DYN at a base the kernel picks, aligned to the
- * largest p_align. Every mapping is recorded in b->vm, so on failure the
- * caller's rollback removes whatever was made. *bias is what was added to
- * every p_vaddr. Returns 0 or -errno with the diagnosis recorded. */
+ * straight from the file, into [stage, stage + lay->total): a part of the
+ * staging reservation b->vm owns. final is where the image's lowest page
+ * goes in the new program (the trampoline moves it there); *bias, what is
+ * added to every p_vaddr there, final - lay->lo. Events and diagnoses
+ * name final addresses. Returns 0 or -errno with the diagnosis recorded;
+ * the caller's rollback removes whatever was made. */
 int elf_map_image(struct bprm *b, int fd, const char *path, const Elf64_Phdr *ph,
-		  const struct elf_layout *lay, uintptr_t *bias, bool dyn_base);
+		  const struct elf_layout *lay, uintptr_t stage, uintptr_t final, uintptr_t *bias);
 
 /* arch/x86/include/asm/elf.h: 2/3 of the 47-bit user address space. */
 #define ELF_ET_DYN_BASE ((uintptr_t)0x555555554000)

@@ -4,7 +4,10 @@
 #include "binfmt.h"
 #include "bprm.h"
 #include "kmem.h"
+#include "exec_mmap.h"
 #include "new_exec.h"
+#include "proc_mm.h"
+#include "options.h"
 #include "sys.h"
 
 #include <elf.h>
@@ -13,10 +16,13 @@
 #include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-/* Tried in this order, first answer other than -ENOEXEC wins. */
+/* Tried in this order, first answer other than -ENOEXEC wins. The ELF
+ * loader comes last: exec_follow_rewrites() stops before it. */
 static const struct binfmt *const formats[] = {
 	&binfmt_misc,
 	&binfmt_script,
@@ -39,13 +45,17 @@ static int no_handler(struct bprm *b)
 			 b->interp, p[0], p[1], p[2], p[3]);
 }
 
-static int search_binary_handler(struct bprm *b)
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+/* The first nformats handlers; with fewer than all, a file none of them
+ * takes is -ENOEXEC without a diagnosis of its own. */
+static int search_binary_handler(struct bprm *b, size_t nformats)
 {
 	int ret = bprm_read_buf(b);
 
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+	for (size_t i = 0; i < nformats; i++) {
 		struct uexec_event ev = { .kind = UEXEC_EV_HANDLER, .handler = formats[i]->name, .path = b->interp };
 
 		ret = formats[i]->load_binary(b);
@@ -54,7 +64,7 @@ static int search_binary_handler(struct bprm *b)
 		if (ret != -ENOEXEC)
 			return ret;
 	}
-	return no_handler(b);
+	return nformats == NFORMATS ? no_handler(b) : -ENOEXEC;
 }
 
 /* bprm_fill_uid(): the final file's set-user-ID and set-group-ID bits
@@ -79,7 +89,9 @@ static int check_credentials(struct bprm *b)
 			 suid ? (unsigned)st->st_uid : (unsigned)st->st_gid);
 }
 
-static int exec_binprm(struct bprm *b)
+/* The handlers up to nformats, restarted on each rewrite. With fewer than
+ * all, the file none of them takes ends the loop (returns 0). */
+static int exec_binprm(struct bprm *b, size_t nformats)
 {
 	for (unsigned depth = 0;; depth++) {
 		int ret;
@@ -90,7 +102,9 @@ static int exec_binprm(struct bprm *b)
 			return bprm_fail(b, -ELOOP, "more than %d interpreter rewrites (#! or binfmt_misc); the last was to %s",
 					 BINPRM_MAX_DEPTH, b->interp);
 		b->depth = depth;
-		ret = search_binary_handler(b);
+		ret = search_binary_handler(b, nformats);
+		if (ret == -ENOEXEC && nformats < NFORMATS)
+			return 0;
 		if (ret < 0)
 			return ret;
 		if (b->interpreter_fd < 0)
@@ -117,6 +131,13 @@ static int exec_binprm(struct bprm *b)
 	}
 }
 
+/* The rewriting handlers come first in formats[]; the ELF loader last. */
+int exec_follow_rewrites(struct bprm *b)
+{
+	_Static_assert(NFORMATS >= 1, "the ELF loader is a handler");
+	return exec_binprm(b, NFORMATS - 1);
+}
+
 static void report_error(const struct bprm *b, const struct uexec_options *opt, int err)
 {
 	struct uexec_event ev = { .kind = UEXEC_EV_ERROR, .result = err, .path = b->interp, .text = b->diag };
@@ -134,41 +155,11 @@ static struct bprm *to_bprm(struct uexec_image *img)
 	return (struct bprm *)img;
 }
 
-/* What the kernel keeps in mm_struct for /proc/self (create_elf_tables()):
- * the strings, argv, envp and auxv, read back from the finished stack.
- * The ELF handler recorded code, data and brk itself. */
-static void record_mm(struct bprm *b)
-{
-	const uint64_t *w = (const uint64_t *)b->sp;
-	uint64_t argc, envc = 0;
-	const char *last;
-
-	if (!w)
-		return;
-	b->mm.start_stack = (uintptr_t)w;
-	argc = w[0];
-	b->mm.arg_start = argc ? (uintptr_t)w[1] : 0;
-	last = argc ? (const char *)w[argc] : NULL;
-	b->mm.arg_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.arg_start;
-	for (const uint64_t *e = w + argc + 2; *e; e++)
-		envc++;
-	b->mm.env_start = envc ? (uintptr_t)w[argc + 2] : b->mm.arg_end;
-	last = envc ? (const char *)w[argc + 1 + envc] : NULL;
-	b->mm.env_end = last ? (uintptr_t)last + strlen(last) + 1 : b->mm.env_start;
-	b->mm.auxv = (uintptr_t)(w + argc + envc + 3);
-	for (const uint64_t *a = (const uint64_t *)b->mm.auxv;; a += 2) {
-		if (a[0] == AT_NULL) {
-			b->mm.auxv_size = (size_t)((uintptr_t)(a + 2) - b->mm.auxv);
-			break;
-		}
-	}
-}
-
 /* For `uexec explain`: what of /proc/self the new program will not see
  * as the kernel would set it (uexec_start() sets it with PR_SET_MM_MAP). */
 static void note_proc_limits(const struct bprm *b)
 {
-	int ret = new_exec_mm_probe();
+	int ret = proc_mm_probe();
 
 	if (ret == -EINVAL)
 		bprm_note(b, "this kernel has no PR_SET_MM_MAP (CONFIG_CHECKPOINT_RESTORE): /proc/self/cmdline, "
@@ -176,7 +167,7 @@ static void note_proc_limits(const struct bprm *b)
 	else if (ret)
 		bprm_note(b, "prctl(PR_SET_MM_MAP) is refused here (%s): /proc/self/cmdline, environ, auxv, stat "
 			  "and exe will keep describing uexec, not the new program", strerror(-ret));
-	else if (new_exec_may_set_exe())
+	else if (proc_mm_may_set_exe())
 		bprm_note(b, "/proc/self/exe will keep naming uexec's own executable: naming the program "
 			  "needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN (cmdline, environ, auxv and stat are set)");
 }
@@ -201,10 +192,11 @@ static int prepare(struct bprm *b, int dirfd, const char *path, int flags, char 
 	 * notes come after it. */
 	if (opt && opt->trace)
 		note_proc_limits(b);
-	ret = exec_binprm(b);
+	ret = exec_binprm(b, NFORMATS);
 	if (ret)
 		goto fail;
-	record_mm(b);
+	/* The options were the caller's, for this call only. */
+	b->opt = NULL;
 	*out = (struct uexec_image *)b;
 	return 0;
 fail:
@@ -219,15 +211,42 @@ static void clear_diag(const struct uexec_options *opt)
 		opt->diag[0] = '\0';
 }
 
-int uexec_prepare(const char *path, char *const argv[], char *const envp[],
-		  const struct uexec_options *opt, struct uexec_image **out)
+/* de_thread()'s ground: the exec replaces the whole address space, so no
+ * other task may share it. The kernel ends the other threads and gives a
+ * vfork child a new mm; uexec can do neither, so it refuses before it
+ * allocates or maps anything (a vfork parent's memory is the child's). */
+static int check_alone(const struct uexec_options *opt)
 {
+	enum new_exec_share s = new_exec_sharing();
+	const char *why = s == NEW_EXEC_THREADS ?
+		"this process has other threads: uexec replaces the address space they run in and cannot end them as the kernel does" :
+		"this process shares its address space with another (a vfork or CLONE_VM child, or the parent of one): "
+		"uexec would replace the other's memory too";
+
+	if (s == NEW_EXEC_ALONE)
+		return 0;
+	if (opt && opt->diag && opt->diag_size)
+		snprintf(opt->diag, opt->diag_size, "%s", why);
+	return -EBUSY;
+}
+
+int uexec_prepare(const char *path, char *const argv[], char *const envp[],
+		  const struct uexec_options *caller_opt, struct uexec_image **out)
+{
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
+	int ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
+	ret = check_alone(opt);
+	if (ret)
+		return ret;
 	b = bprm_alloc(path, opt);
 	if (!b)
 		return -ENOMEM;
@@ -255,14 +274,22 @@ static struct bprm *alloc_at(int dirfd, const char *path, const struct uexec_opt
 }
 
 int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[], char *const envp[],
-		     const struct uexec_options *opt, struct uexec_image **out)
+		     const struct uexec_options *caller_opt, struct uexec_image **out)
 {
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
+	int ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
 	if (!path)
 		return -EFAULT;
+	ret = check_alone(opt);
+	if (ret)
+		return ret;
 	b = alloc_at(dirfd, path, opt);
 	if (!b)
 		return -ENOMEM;
@@ -270,14 +297,21 @@ int uexec_prepare_at(int dirfd, const char *path, int flags, char *const argv[],
 }
 
 int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const argv[], char *const envp[],
-		      const struct uexec_options *opt, struct uexec_image **out)
+		      const struct uexec_options *caller_opt, struct uexec_image **out)
 {
 	bool script = len >= 2 && ((const char *)buf)[0] == '#' && ((const char *)buf)[1] == '!';
+	struct uexec_options copy;
+	const struct uexec_options *opt;
 	struct bprm *b;
-	int fd, ret;
+	int fd, ret = options_import(caller_opt, &copy, &opt);
 
 	*out = NULL;
+	if (ret)
+		return ret;
 	clear_diag(opt);
+	ret = check_alone(opt);
+	if (ret)
+		return ret;
 	fd = sys_memfd(name ? name : "uexec", script ? 0 : MFD_CLOEXEC, buf, len);
 	if (fd < 0)
 		return -errno;
@@ -294,43 +328,45 @@ int uexec_prepare_mem(const void *buf, size_t len, const char *name, char *const
 	return ret;
 }
 
+const char *uexec_image_filename(const struct uexec_image *img)
+{
+	return ((const struct bprm *)img)->filename;
+}
+
 void uexec_release(struct uexec_image *img)
 {
 	bprm_free(to_bprm(img));
 }
 
-/* Areas of the new image, copied out of the request before it is freed:
- * the trampoline keeps them and unmaps everything else. */
-#define KEEP_MAX NEW_EXEC_KEEP_MAX
-
 _Noreturn void uexec_start(struct uexec_image *img)
 {
 	struct bprm *b = to_bprm(img);
-	uintptr_t entry = b->entry, sp = b->sp;
+	const uintptr_t entry = b->entry, sp = b->sp;
+	const struct bprm_stage stage = b->stage;
+	const struct bprm_mm mm = b->mm;
 	int execfd = b->execfd, exe_fd = b->fd;
-	struct new_exec_tramp tramp;
-	struct new_exec_keep keep[KEEP_MAX];
-	size_t nkeep = 0;
-	struct bprm_mm mm = b->mm;
+	uint64_t all = ~UINT64_C(0), mask = 0;
+	struct exec_mmap_tramp tramp;
 	struct new_exec_self self;
 	char comm[16];
-	bool unmap_old;
 
+	/* The point of no return. From here to the jump no signal handler
+	 * may run: it would find a half-built process. The caller's mask is
+	 * the new program's (the kernel keeps it across execve): the
+	 * trampoline restores it as its last step. A raw call, so that the
+	 * signals libc keeps for itself are blocked too. */
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &mask, sizeof(mask));
+	/* A thread started, or a CLONE_VM child appeared, since prepare
+	 * checked: the address space cannot be replaced under them, and
+	 * there is no caller left to return to. The image goes first, so a
+	 * vfork parent finds its memory as it was. */
+	if (new_exec_sharing() != NEW_EXEC_ALONE) {
+		bprm_free(b);
+		exec_mmap_die();
+	}
 	new_exec_self_read(&self);
-	/* An image has a handful of areas; one with more than keep[] holds
-	 * keeps the old mappings rather than guess what to unmap. */
-	unmap_old = b->vm.count + NEW_EXEC_TRAMP_AREAS <= KEEP_MAX && new_exec_tramp_build(&self, &mm, exe_fd, &tramp);
-
-	/* What stays: the new image's areas and the trampoline's own. */
-	for (const struct vm_area *a = b->vm.head; a && unmap_old; a = a->next) {
-		keep[nkeep].start = a->start;
-		keep[nkeep].end = a->start + a->len;
-		nkeep++;
-	}
-	if (unmap_old) {
-		new_exec_tramp_areas(&tramp, keep + nkeep);
-		nkeep += NEW_EXEC_TRAMP_AREAS;
-	}
+	if (!exec_mmap_tramp_build(&stage, &mm, exe_fd, mask, &tramp))
+		exec_mmap_die();
 
 	/* A script from memory: its interpreter opens /dev/fd/N. */
 	if (b->owned_fd >= 0 && b->owned_fd_survives) {
@@ -346,23 +382,15 @@ _Noreturn void uexec_start(struct uexec_image *img)
 	sys_disown(execfd);
 	b->execfd = -1;
 	/* The program's own descriptor is offered as /proc/self/exe, then
-	 * closed: it is not the new program's. */
+	 * closed by the trampoline, after it has unmapped this code: it must
+	 * survive until then, and is not the new program's. */
 	sys_disown(exe_fd);
 	b->fd = -1;
 	bprm_free(b);
-	if (unmap_old) {
-		/* The trampoline sets /proc/self and closes exe_fd itself,
-		 * after unmapping this code: exe_fd must survive until then. */
+	if (exe_fd >= 0)
 		new_exec_keep_fd(exe_fd);
-	} else {
-		new_exec_set_mm(&mm, exe_fd);
-		if (exe_fd >= 0)
-			close(exe_fd);
-	}
 	new_exec_begin(&self, comm, execfd);
-	if (unmap_old)
-		new_exec_tramp_jump(&tramp, keep, nkeep, entry, sp);
-	arch_jump(entry, sp);
+	exec_mmap_tramp_jump(&tramp, &stage, entry, sp);
 }
 
 int uexec_execve(const char *path, char *const argv[], char *const envp[])

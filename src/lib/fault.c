@@ -3,10 +3,15 @@
  * a task: UEXEC_FAIL_NTH=N, UEXEC_FAIL_KINDS=alloc,mmap,mprotect,open,read. */
 #include "fault.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long fail_nth, counted;
+/* counted is atomic so that concurrent prepares each take a distinct
+ * number: exactly one of them gets the nth. Arming is not synchronized
+ * with them: arm while one thread works. */
+static unsigned long fail_nth;
+static _Atomic unsigned long counted;
 static unsigned fail_mask = (1u << FAULT_NKINDS) - 1;
 static bool env_read;
 
@@ -28,16 +33,18 @@ void fault_arm(unsigned long nth, unsigned kind_mask)
 	env_read = true;
 	fail_nth = nth;
 	fail_mask = kind_mask;
-	counted = 0;
+	atomic_store(&counted, 0);
 }
 
 unsigned long fault_count(void)
 {
-	return counted;
+	return atomic_load(&counted);
 }
 
 bool fault_should_fail(enum fault_kind k)
 {
+	unsigned long n;
+
 	if (!env_read) {
 		const char *n = getenv("UEXEC_FAIL_NTH"), *kinds = getenv("UEXEC_FAIL_KINDS");
 		env_read = true;
@@ -48,12 +55,13 @@ bool fault_should_fail(enum fault_kind k)
 	}
 	if (!(fail_mask & (1u << k)))
 		return false;
-	counted++;
-	return fail_nth != 0 && counted == fail_nth;
+	n = atomic_fetch_add(&counted, 1) + 1;
+	return fail_nth != 0 && n == fail_nth;
 }
 
 /* The public names (uexec.h) of the kinds must stay the bits of fault_kind. */
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 _Static_assert(UEXEC_FAULT_ALLOC == 1u << FAULT_ALLOC && UEXEC_FAULT_MMAP == 1u << FAULT_MMAP &&
 	       UEXEC_FAULT_MPROTECT == 1u << FAULT_MPROTECT && UEXEC_FAULT_OPEN == 1u << FAULT_OPEN &&
 	       UEXEC_FAULT_READ == 1u << FAULT_READ && UEXEC_FAULT_ALL == (1u << FAULT_NKINDS) - 1,

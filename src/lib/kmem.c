@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
-static struct kmem_cache *cache_list;
+static struct kmem_cache *_Atomic cache_list;
 
 static const size_t size_classes[] = { 8, 16, 32, 64, 96, 128, 192, 256,
 				       512, 1024, 2048, 4096, 8192 };
@@ -33,33 +34,39 @@ static struct kmem_cache kmalloc_caches[NCLASSES + 1] = {
 	{ .name = "kmalloc-large", .object_size = 0 },
 };
 
+/* Appended at the tail without a lock: whoever flips `registered` first
+ * links the cache, walking past entries other threads link meanwhile. */
 static void cache_register(struct kmem_cache *c)
 {
-	struct kmem_cache **pp = &cache_list;
+	struct kmem_cache *_Atomic *pp = &cache_list;
 
-	/* Keep size classes first, named caches after, each in first-use order. */
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = c;
-	c->registered = true;
+	/* Appended: the list is in first-use order, size classes and named
+	 * caches mixed, the order a report lists them in. */
+	if (atomic_exchange(&c->registered, true))
+		return;
+	for (;;) {
+		struct kmem_cache *seen = NULL;
+
+		if (atomic_compare_exchange_strong(pp, &seen, c))
+			return;
+		pp = &seen->next;
+	}
 }
 
 static void account_alloc(struct kmem_cache *c, size_t bytes)
 {
-	if (!c->registered)
+	if (!atomic_load_explicit(&c->registered, memory_order_relaxed))
 		cache_register(c);
-	c->active++;
-	c->allocs++;
-	c->bytes_active += bytes;
-	if (c->active > c->peak_active)
-		c->peak_active = c->active;
+	counter_add(&c->active, 1, &c->peak_active);
+	counter_add(&c->allocs, 1, NULL);
+	counter_add(&c->bytes_active, bytes, NULL);
 }
 
 static void account_free(struct kmem_cache *c, size_t bytes)
 {
-	c->active--;
-	c->frees++;
-	c->bytes_active -= bytes;
+	counter_sub(&c->active, 1);
+	counter_add(&c->frees, 1, NULL);
+	counter_sub(&c->bytes_active, bytes);
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *c)
@@ -163,7 +170,7 @@ char *kstrdup(const char *s)
 
 void kmem_for_each_cache(void (*fn)(const struct kmem_cache *c, void *ctx), void *ctx)
 {
-	for (const struct kmem_cache *c = cache_list; c; c = c->next)
+	for (const struct kmem_cache *c = atomic_load(&cache_list); c; c = atomic_load(&c->next))
 		fn(c, ctx);
 }
 
@@ -171,8 +178,8 @@ size_t kmem_total_active(void)
 {
 	size_t n = 0;
 
-	for (const struct kmem_cache *c = cache_list; c; c = c->next)
-		n += c->active;
+	for (const struct kmem_cache *c = atomic_load(&cache_list); c; c = atomic_load(&c->next))
+		n += counter_read(&c->active);
 	return n;
 }
 
@@ -192,11 +199,11 @@ static void to_public(const struct kmem_cache *c, void *ctx)
 	const struct uexec_cache_info info = {
 		.name = c->name,
 		.object_size = c->object_size,
-		.active = c->active,
-		.peak_active = c->peak_active,
-		.allocs = c->allocs,
-		.frees = c->frees,
-		.bytes_active = c->bytes_active,
+		.active = counter_read(&c->active),
+		.peak_active = counter_read(&c->peak_active),
+		.allocs = counter_read(&c->allocs),
+		.frees = counter_read(&c->frees),
+		.bytes_active = counter_read(&c->bytes_active),
 	};
 
 	x->fn(x->ctx, &info);

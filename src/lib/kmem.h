@@ -1,12 +1,15 @@
 /* Slab-style accounting for every allocation the engine makes.
  *
- * The Linux story behind uexec was a kstrdup() in one function with no
- * kfree() in the function that owns the object. Routing every allocation
+ * The bug class this is for: a kstrdup() in one function with no kfree()
+ * in the function that owns the object (the kernel's bprm->interp leak).
+ * Routing every allocation
  * through named caches and size classes makes that class of bug visible: a
  * request that has been released must leave zero active objects everywhere.
  */
 #ifndef UEXEC_KMEM_H
 #define UEXEC_KMEM_H
+
+#include "counter.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,11 +17,12 @@
 struct kmem_cache {
 	const char *name;
 	size_t object_size;
-	/* Counters; read by `uexec slabinfo` and the tests. */
-	size_t active, peak_active, allocs, frees, bytes_active;
+	/* Counters (atomic: prepares may run in several threads); read by
+	 * `uexec slabinfo` and the tests. */
+	counter_t active, peak_active, allocs, frees, bytes_active;
 	/* Registered on first use, so defining a cache costs nothing. */
-	struct kmem_cache *next;
-	bool registered;
+	struct kmem_cache *_Atomic next;
+	atomic_bool registered;
 };
 
 #define KMEM_CACHE_DEFINE(var, cname, type) \
@@ -39,7 +43,7 @@ char *kstrdup(const char *s);
 char *kstrndup(const char *s, size_t n);
 void *kmemdup(const void *p, size_t n);
 
-/* Walk every cache that has been used, size classes first. */
+/* Walk every cache that has been used, in first-use order. */
 void kmem_for_each_cache(void (*fn)(const struct kmem_cache *c, void *ctx), void *ctx);
 size_t kmem_total_active(void);
 

@@ -1,27 +1,21 @@
+/* begin_new_exec() in user space: what a program can observe of the point
+ * of no return (descriptors, signals, alternate stack, rseq, comm). */
 #include "new_exec.h"
-#include "arch.h"
-#include "bprm.h"
-#include "sys.h"
-#include "vm_map.h"
 
 #include <errno.h>
-#include <linux/capability.h>
-#include <linux/prctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
 
 /* A plain copy, not snprintf(): in a child forked to exec, every libc
  * function touched for the first time is a page fault of its own, and
@@ -160,7 +154,7 @@ static bool status_field(const char *status, const char *field, unsigned base, u
 
 /* One read of /proc/self/status, into a stack buffer (nothing may allocate
  * at the point of no return), for three answers: each costs a syscall per
- * signal or per descriptor otherwise, and the read ~10 us. */
+ * signal or per descriptor otherwise, and the one read costs about one. */
 void new_exec_self_read(struct new_exec_self *self)
 {
 	char buf[4096];
@@ -244,352 +238,22 @@ void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
 }
 
-static int set_mm_map(struct prctl_mm_map *map)
+enum new_exec_share new_exec_sharing(void)
 {
-	return prctl(PR_SET_MM, PR_SET_MM_MAP, (unsigned long)map, sizeof(*map), 0) == 0 ? 0 : -errno;
-}
+	struct new_exec_self self;
+	int err;
 
-static void fill_map(struct prctl_mm_map *map, const struct bprm_mm *mm, int exe_fd)
-{
-	*map = (struct prctl_mm_map){
-		.start_code = mm->start_code,
-		.end_code = mm->end_code,
-		.start_data = mm->start_data,
-		.end_data = mm->end_data,
-		.start_brk = mm->start_brk,
-		.brk = mm->start_brk,
-		.start_stack = mm->start_stack,
-		.arg_start = mm->arg_start,
-		.arg_end = mm->arg_end,
-		.env_start = mm->env_start,
-		.env_end = mm->env_end,
-		.auxv = (__u64 *)mm->auxv,
-		.auxv_size = (uint32_t)mm->auxv_size,
-		.exe_fd = (uint32_t)exe_fd,
-	};
-	/* validate_prctl_map_addr() wants brk strictly after end_data; the
-	 * kernel's own page-aligned brk can equal it when the last segment
-	 * has no bss and ends on a page boundary. */
-	if (map->start_brk <= map->end_data)
-		map->start_brk = map->brk = map->end_data + 4096;
-}
-
-int new_exec_set_mm(const struct bprm_mm *mm, int exe_fd)
-{
-	struct prctl_mm_map map;
-	int ret;
-
-	if (!mm->arg_start)
-		return -EINVAL;
-	fill_map(&map, mm, exe_fd);
-	ret = exe_fd >= 0 ? set_mm_map(&map) : -EBADF;
-	if (ret) {
-		map.exe_fd = (uint32_t)-1;
-		ret = set_mm_map(&map);
-	}
-	return ret;
-}
-
-/* --- exec_mmap(): the old address space goes ----------------------------
- * The kernel gives the new program a fresh mm; uexec can come close only at
- * the very end, from code that is not part of what goes. The trampoline,
- * a page of its own (read+exec, never writable and executable at once),
- * runs after everything else:
- *   1. unmap every mapping of the old process except the new image, its
- *      stack, the trampoline's own pages and the vDSO: the caller's
- *      executable, libraries, heap and stack (this is also what lets the
- *      kernel accept a new /proc/self/exe: replace_mm_exe_file() refuses
- *      with EBUSY while the old executable is mapped);
- *   2. prctl(PR_SET_MM_MAP) with exe_fd, again without it if refused
- *      (EPERM without CAP_CHECKPOINT_RESTORE); close exe_fd;
- *   3. arch_jump()'s own instructions.
- * Its data (the ranges, the two maps) sits in an anonymous read-write
- * page, filled at the point of no return from /proc/self/maps with raw
- * reads into the stack: nothing allocates. The code finds nothing through
- * absolute addresses, so it runs wherever it was copied. */
-#define TRAMP_CODE_SIZE 4096
-#define TRAMP_DATA_SIZE 8192
-
-struct tramp_data {
-	uint64_t nranges;
-	uint64_t exe_fd;
-	struct prctl_mm_map with_exe, without_exe;
-	uint64_t ranges[(TRAMP_DATA_SIZE - 224) / 16][2];
-};
-
-_Static_assert(sizeof(struct prctl_mm_map) == 104, "the trampoline's offsets assume 104 bytes");
-_Static_assert(offsetof(struct tramp_data, with_exe) == 16, "offset used by the trampoline");
-_Static_assert(offsetof(struct tramp_data, without_exe) == 120, "offset used by the trampoline");
-_Static_assert(offsetof(struct tramp_data, ranges) == 224, "offset used by the trampoline");
-_Static_assert(sizeof(struct tramp_data) <= TRAMP_DATA_SIZE, "the data fits its pages");
-
-/* The code itself is in arch/x86_64/start.S (arch.h), ending in
- * arch_jump() so that both ways into the new program share one copy. */
-
-/* The code page: a memfd mapped read+exec, never writable and executable
- * in turn; where memfds may not be executed (vm.memfd_noexec=2) an
- * anonymous page written then made read+exec, which strict W^X policies
- * refuse in their turn; else nothing, and uexec_start() jumps without
- * unmapping the old image. */
-static uintptr_t map_code(void)
-{
-	const size_t code = (size_t)(arch_exec_tramp_end - arch_exec_tramp);
-	void *p = MAP_FAILED;
-	int fd;
-
-	/* Only the code is written: the rest of the mapped page reads as
-	 * zeros, and no page-sized copy is made on a stack whose pages are
-	 * the parent's, copied on write. */
-	fd = memfd_create("uexec-exec-trampoline", MFD_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, arch_exec_tramp, code) == (ssize_t)code)
-			p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-		close(fd);
-		if (p != MAP_FAILED)
-			return (uintptr_t)p;
-	}
-	p = mmap(NULL, TRAMP_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 0;
-	memcpy(p, arch_exec_tramp, code);
-	if (mprotect(p, TRAMP_CODE_SIZE, PROT_READ | PROT_EXEC) == 0)
-		return (uintptr_t)p;
-	munmap(p, TRAMP_CODE_SIZE);
-	return 0;
-}
-
-void new_exec_tramp_areas(const struct new_exec_tramp *t, struct new_exec_keep out[NEW_EXEC_TRAMP_AREAS])
-{
-	out[0].start = t->code;
-	out[0].end = t->code + TRAMP_CODE_SIZE;
-	out[1].start = t->data;
-	out[1].end = t->data + TRAMP_DATA_SIZE;
-}
-
-/* Built at the point of no return, not in prepare: a prepare that is
- * released (explain, leakcheck) never pays for it, and a failure here
- * only means the old mappings stay. Raw system calls, no record: these
- * pages are never rolled back, the exec goes on either way. */
-bool new_exec_tramp_build(const struct new_exec_self *self, const struct bprm_mm *mm, int exe_fd,
-			  struct new_exec_tramp *t)
-{
-	struct tramp_data *d;
-	void *p;
-
-	t->code = t->data = 0;
-	/* Other threads would run on in memory that is about to go. */
-	if (!mm->arg_start || exe_fd < 0 || (size_t)(arch_exec_tramp_end - arch_exec_tramp) > TRAMP_CODE_SIZE ||
-	    self->threads != 1)
-		return false;
-	p = mmap(NULL, TRAMP_DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return false;
-	d = p;
-	d->exe_fd = (uint64_t)exe_fd;
-	fill_map(&d->with_exe, mm, exe_fd);
-	fill_map(&d->without_exe, mm, -1);
-	t->code = map_code();
-	if (!t->code) {
-		munmap(p, TRAMP_DATA_SIZE);
-		return false;
-	}
-	t->data = (uintptr_t)p;
-	return true;
-}
-
-/* The vDSO's pages: the kernel maps them into every new mm, so they stay. */
-static bool special_line(const char *rest)
-{
-	static const char *const special[] = { "[vdso]", "[vvar]", "[vvar_vclock]", "[vsyscall]" };
-
-	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
-		const char *n = strstr(rest, special[i]);
-		if (n && n[strlen(special[i])] == '\0')
-			return true;
-	}
-	return false;
-}
-
-static uint64_t hex(const char **p)
-{
-	uint64_t v = 0;
-
-	for (;; (*p)++) {
-		char c = **p;
-		int h = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (h < 0)
-			return v;
-		v = v * 16 + (uint64_t)h;
-	}
-}
-
-/* What the maps say, for the complement below. */
-struct maps_scan {
-	struct new_exec_keep *keep;
-	size_t nkeep, cap;
-	uint64_t top;		/* end of the highest ordinary mapping */
-};
-
-/* One line of /proc/self/maps, NUL-terminated: "start-end perms offset
- * dev inode  name". False when the kept list is full. */
-static bool map_line(struct maps_scan *m, const char *l)
-{
-	const char *p = l;
-	uint64_t s = hex(&p), e;
-
-	if (*p++ != '-')
-		return true;
-	e = hex(&p);
-	if (special_line(p)) {
-		if (m->nkeep == m->cap)
-			return false;
-		m->keep[m->nkeep++] = (struct new_exec_keep){ s, e };
-	} else if (e > m->top) {
-		m->top = e;
-	}
-	return true;
-}
-
-/* [0, top) minus the kept areas, as munmap ranges. Gaps between old
- * mappings are unmapped too (a no-op there): one munmap per run of old
- * mappings instead of one per mapping, so one TLB flush and one page-table
- * pass each, which is most of what unmapping costs. False when the data
- * page's list is full. */
-static bool complement(struct tramp_data *d, struct new_exec_keep *keep, size_t nkeep, uint64_t top)
-{
-	const size_t max = sizeof(d->ranges) / sizeof(d->ranges[0]);
-	uint64_t cur = 0;
-
-	/* Sorted by start: a handful of areas. */
-	for (size_t i = 1; i < nkeep; i++)
-		for (size_t j = i; j > 0 && keep[j].start < keep[j - 1].start; j--) {
-			struct new_exec_keep k = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = k;
-		}
-	d->nranges = 0;
-	for (size_t i = 0; i <= nkeep && cur < top; i++) {
-		uint64_t ks = i < nkeep ? keep[i].start : top, ke = i < nkeep ? keep[i].end : top;
-
-		if (ks > top)
-			ks = top;
-		if (ks > cur) {
-			if (d->nranges == max)
-				return false;
-			d->ranges[d->nranges][0] = cur;
-			d->ranges[d->nranges][1] = ks - cur;
-			d->nranges++;
-		}
-		if (ke > cur)
-			cur = ke;
-	}
-	return true;
-}
-
-_Noreturn void new_exec_tramp_jump(const struct new_exec_tramp *t, const struct new_exec_keep *keep, size_t nkeep,
-				   uintptr_t entry, uintptr_t sp)
-{
-	struct tramp_data *d = (struct tramp_data *)t->data;
-	struct new_exec_keep all[NEW_EXEC_KEEP_MAX + 8];
-	struct maps_scan m = { .keep = all, .cap = sizeof(all) / sizeof(all[0]) };
-	/* A maps line is at most a path (PATH_MAX) and ~100 bytes more. */
-	char buf[8192];
-	size_t have = 0;
-	bool ok = nkeep <= NEW_EXEC_KEEP_MAX;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (ok) {
-		memcpy(all, keep, nkeep * sizeof(*keep));
-		m.nkeep = nkeep;
-	}
-	if (fd < 0)
-		ok = false;
-	while (ok) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
-		char *line = buf, *nl;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ok = false;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = '\0';
-		while (ok && (nl = strchr(line, '\n'))) {
-			*nl = '\0';
-			ok = map_line(&m, line);
-			line = nl + 1;
-		}
-		have -= (size_t)(line - buf);
-		memmove(buf, line, have);
-		/* A line longer than the buffer: give up rather than guess. */
-		if (have == sizeof(buf) - 1)
-			ok = false;
-	}
-	if (fd >= 0)
-		close(fd);
-	/* Without a complete list nothing is unmapped: the old mappings stay
-	 * (as they did before uexec unmapped them), the rest still happens. */
-	if (!ok || !complement(d, all, m.nkeep, m.top))
-		d->nranges = 0;
-	((void (*)(uintptr_t, uintptr_t, uintptr_t))t->code)(entry, sp, t->data);
-	__builtin_unreachable();
-}
-
-int new_exec_may_set_exe(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct c[2];
-
-	if (syscall(SYS_capget, &h, c) < 0)
-		return -errno;
-	/* checkpoint_restore_ns_capable(): CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE. */
-	if ((c[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) ||
-	    (c[40 / 32].effective & (1u << (40 % 32))))
-		return 0;
-	return -EPERM;
-}
-
-/* Fields 26-28 and 45-51 of /proc/self/stat (proc(5)), into a stack
- * buffer, and the brk the kernel has now. */
-int new_exec_mm_probe(void)
-{
-	char buf[2048], *p;
-	unsigned long long v[52] = { 0 };
-	struct prctl_mm_map map = { .exe_fd = (uint32_t)-1 };
-	ssize_t n;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields restart after the last
-	 * ')', with field 3 the one-letter state, then numbers. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-		return -EIO;
-	for (field = 4, p += 3; *p && field < 52; field++) {
-		while (*p == ' ')
-			p++;
-		v[field] = strtoull(p, &p, 10);
-	}
-	if (field < 52)
-		return -EIO;
-	map.start_code = v[26];
-	map.end_code = v[27];
-	map.start_stack = v[28];
-	map.start_data = v[45];
-	map.end_data = v[46];
-	map.start_brk = v[47];
-	map.brk = (uint64_t)syscall(SYS_brk, 0);
-	map.arg_start = v[48];
-	map.arg_end = v[49];
-	map.env_start = v[50];
-	map.env_end = v[51];
-	return set_mm_map(&map);
+	if (unshare(CLONE_VM) == 0)
+		return NEW_EXEC_ALONE;
+	err = errno;
+	new_exec_self_read(&self);
+	if (self.threads > 1)
+		return NEW_EXEC_THREADS;
+	if (err == EINVAL)
+		return NEW_EXEC_SHARED_VM;
+	/* unshare() filtered (seccomp): the parent is the one a vfork or
+	 * CLONE_VM child would share with; without kcmp, nothing to tell. */
+	if (syscall(SYS_kcmp, getpid(), getppid(), KCMP_VM, 0, 0) == 0)
+		return NEW_EXEC_SHARED_VM;
+	return NEW_EXEC_ALONE;
 }

@@ -275,54 +275,41 @@ static void trace_stack(const struct bprm *b, const struct auxv *v)
 	}
 }
 
-int stack_build(struct bprm *b, const struct elf_image_info *info)
+/* The strings' bytes: argv, envp and the file name (argbytes), the
+ * platform strings (platbytes). */
+static int string_bytes(struct bprm *b, const char *platform, const char *base_platform, size_t *argbytes,
+			size_t *platbytes)
+{
+	*argbytes = *platbytes = 0;
+	for (size_t i = 0; i < b->argv.n; i++)
+		if (add_len(argbytes, b->argv.v[i]))
+			return bprm_fail(b, -E2BIG, "the argument strings overflow");
+	for (size_t i = 0; i < b->envp.n; i++)
+		if (add_len(argbytes, b->envp.v[i]))
+			return bprm_fail(b, -E2BIG, "the environment strings overflow");
+	if (add_len(argbytes, b->filename) || add_len(platbytes, platform) ||
+	    (base_platform && add_len(platbytes, base_platform)))
+		return bprm_fail(b, -E2BIG, "the strings overflow");
+	return 0;
+}
+
+static const char *platform_name(void)
 {
 	const char *platform = (const char *)getauxval(AT_PLATFORM);
-	const char *base_platform = (const char *)getauxval(AT_BASE_PLATFORM);
-	struct auxv kernel = { .n = 0 }, out = { .n = 0 };
-	const size_t argc = b->argv.n, envc = b->envp.n;
-	size_t argbytes = 0, platbytes = 0, words, need, size;
-	/* AT_RANDOM's 16 bytes, then the stack's random gap: one getrandom. */
-	struct {
-		unsigned char at_random[16];
-		uint16_t gap;
-	} rnd;
-	struct strings s = { 0 };
-	uintptr_t p, sp, str;
-	uint64_t *w;
-	char *base, *dst;
 
-	uid_t ruid, euid, suid;
-	gid_t rgid, egid, sgid;
+	return platform ? platform : "x86_64";
+}
 
-	/* Two calls for the four ids: they cannot fail. */
-	getresuid(&ruid, &euid, &suid);
-	getresgid(&rgid, &egid, &sgid);
-	s.uid = ruid;
-	s.euid = euid;
-	s.gid = rgid;
-	s.egid = egid;
-	if (!platform)
-		platform = "x86_64";
-	for (size_t i = 0; i < argc; i++)
-		if (add_len(&argbytes, b->argv.v[i]))
-			return bprm_fail(b, -E2BIG, "the argument strings overflow");
-	for (size_t i = 0; i < envc; i++)
-		if (add_len(&argbytes, b->envp.v[i]))
-			return bprm_fail(b, -E2BIG, "the environment strings overflow");
-	if (add_len(&argbytes, b->filename) || add_len(&platbytes, platform) ||
-	    (base_platform && add_len(&platbytes, base_platform)))
-		return bprm_fail(b, -E2BIG, "the strings overflow");
+int stack_area_len(struct bprm *b, size_t *len)
+{
+	size_t argbytes, platbytes, words, need, size;
+	int err = string_bytes(b, platform_name(), (const char *)getauxval(AT_BASE_PLATFORM), &argbytes, &platbytes);
 
-	if (auxv_from_proc(&kernel) < 0) {
-		kernel.n = 0;
-		auxv_from_getauxval(&kernel);
-	}
-	/* A first pass only counts the entries: the values need addresses. */
-	auxv_fill(&out, &kernel, b, info, &s);
-	/* argc, argv[] + NULL, envp[] + NULL, auxv pairs + AT_NULL. */
-	if (__builtin_add_overflow(argc, envc, &words) ||
-	    __builtin_add_overflow(words, 3 + 2 * (out.n + 1), &words) ||
+	if (err)
+		return err;
+	/* argc, argv[] + NULL, envp[] + NULL, at most AUXV_MAX auxv pairs. */
+	if (__builtin_add_overflow(b->argv.n, b->envp.n, &words) ||
+	    __builtin_add_overflow(words, 3 + 2 * AUXV_MAX, &words) ||
 	    __builtin_mul_overflow(words, sizeof(uint64_t), &need) ||
 	    __builtin_add_overflow(need, argbytes, &need) ||
 	    __builtin_add_overflow(need, platbytes, &need) ||
@@ -331,62 +318,112 @@ int stack_build(struct bprm *b, const struct elf_image_info *info)
 	size = stack_size(b);
 	if (need > size)
 		size = (need + STACK_PAGE - 1) & ~(STACK_PAGE - 1);
+	/* One guard page at the bottom stays unmapped. */
+	*len = size + STACK_PAGE;
+	return 0;
+}
 
+int stack_build(struct bprm *b, const struct elf_image_info *info, uintptr_t stage, uintptr_t final, size_t len)
+{
+	const char *platform = platform_name();
+	const char *base_platform = (const char *)getauxval(AT_BASE_PLATFORM);
+	struct auxv kernel = { .n = 0 }, out = { .n = 0 };
+	const size_t argc = b->argv.n, envc = b->envp.n;
+	/* Written at stage, pointing at final: the pointers on the stack are
+	 * the new program's, the bytes go where the stack is now. */
+	const uintptr_t delta = final - stage;
+#define AT(addr) ((char *)((addr) - delta))
+	size_t argbytes, platbytes, words;
+	/* AT_RANDOM's 16 bytes, then the stack's random gap: one getrandom. */
+	struct {
+		unsigned char at_random[16];
+		uint16_t gap;
+	} rnd;
+	struct strings s = { 0 };
+	uintptr_t p, sp, str, str0, env0;
+	uint64_t *w;
+	char *dst;
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	int err = string_bytes(b, platform, base_platform, &argbytes, &platbytes);
+
+	if (err)
+		return err;
+	/* Two calls for the four ids: they cannot fail. */
+	getresuid(&ruid, &euid, &suid);
+	getresgid(&rgid, &egid, &sgid);
+	s.uid = ruid;
+	s.euid = euid;
+	s.gid = rgid;
+	s.egid = egid;
+	if (auxv_from_proc(&kernel) < 0) {
+		kernel.n = 0;
+		auxv_from_getauxval(&kernel);
+	}
 	if (fill_random(b, &rnd, sizeof(rnd)))
 		return -EIO;
-	/* One extra page at the bottom stays PROT_NONE: an overflow faults
-	 * instead of running into whatever lies below. MAP_GROWSDOWN is not
-	 * used: the whole rlimit is mapped (MAP_NORESERVE, so it costs only
-	 * what is touched), and growsdown areas have surprising semantics. */
-	base = vm_map_mmap(&b->vm, NULL, size + STACK_PAGE,
-			   PROT_READ | PROT_WRITE | (info->exec_stack ? PROT_EXEC : 0),
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return bprm_fail(b, -errno, "cannot map a %zu-byte stack", size);
-	if (sys_mprotect(base, STACK_PAGE, PROT_NONE) < 0)
-		return bprm_fail(b, -errno, "cannot make the stack's guard page inaccessible");
-	b->stack_start = (uintptr_t)base + STACK_PAGE;
-	b->stack_end = b->stack_start + size;
+	/* The whole rlimit is mapped (MAP_NORESERVE, so it costs only what
+	 * is touched); MAP_GROWSDOWN is not used: growsdown areas have
+	 * surprising semantics. The guard page below stays unmapped. */
+	if (vm_map_mmap_within(&b->vm, (void *)(stage + STACK_PAGE), len - STACK_PAGE,
+			       PROT_READ | PROT_WRITE | (info->exec_stack ? PROT_EXEC : 0),
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+		return bprm_fail(b, -errno, "cannot map a %zu-byte stack", len - STACK_PAGE);
+	b->stack_start = final + STACK_PAGE;
+	b->stack_end = final + len;
 
 	/* copy_strings(): argv, envp, then the file name, ending 8 bytes below
 	 * the top. */
 	str = b->stack_end - sizeof(uint64_t) - argbytes;
-	dst = (char *)str;
+	str0 = str;
+	dst = AT(str);
 	for (size_t i = 0; i < argc; i++)
 		dst = stpcpy(dst, b->argv.v[i]) + 1;
+	env0 = (uintptr_t)dst + delta;
 	for (size_t i = 0; i < envc; i++)
 		dst = stpcpy(dst, b->envp.v[i]) + 1;
-	s.execfn = (uintptr_t)dst;
+	s.execfn = (uintptr_t)dst + delta;
 	strcpy(dst, b->filename);
 
 	/* create_elf_tables(): arch_align_stack(), platform strings, random. */
 	p = (str - rnd.gap % STACK_RANDOM_GAP) & ~(uintptr_t)15;
 	p -= strlen(platform) + 1;
 	s.platform = p;
-	strcpy((char *)p, platform);
+	strcpy(AT(p), platform);
 	if (base_platform) {
 		p -= strlen(base_platform) + 1;
 		s.base_platform = p;
-		strcpy((char *)p, base_platform);
+		strcpy(AT(p), base_platform);
 	}
 	p -= sizeof(rnd.at_random);
 	s.random = p;
-	memcpy((void *)p, rnd.at_random, sizeof(rnd.at_random));
+	memcpy(AT(p), rnd.at_random, sizeof(rnd.at_random));
 
-	out.n = 0;
 	auxv_fill(&out, &kernel, b, info, &s);
+	/* argc, argv[] + NULL, envp[] + NULL, auxv pairs + AT_NULL: within the
+	 * AUXV_MAX pairs stack_area_len() counted. */
+	words = argc + envc + 3 + 2 * (out.n + 1);
 	/* STACK_ROUND(): argc lands on a 16-byte boundary. */
 	sp = (p - words * sizeof(uint64_t)) & ~(uintptr_t)15;
-	w = (uint64_t *)sp;
+	w = (uint64_t *)AT(sp);
 	*w++ = argc;
-	for (size_t i = 0; i < argc; i++, str += strlen((char *)str) + 1)
+	for (size_t i = 0; i < argc; i++, str += strlen(AT(str)) + 1)
 		*w++ = str;
 	*w++ = 0;
-	for (size_t i = 0; i < envc; i++, str += strlen((char *)str) + 1)
+	for (size_t i = 0; i < envc; i++, str += strlen(AT(str)) + 1)
 		*w++ = str;
 	*w++ = 0;
 	memcpy(w, out.a, (out.n + 1) * sizeof(out.a[0]));
 	b->sp = sp;
+	/* What the kernel keeps in mm_struct for /proc/self, as
+	 * create_elf_tables() records it while it writes. */
+	b->mm.start_stack = sp;
+	b->mm.arg_start = str0;
+	b->mm.arg_end = b->mm.env_start = env0;
+	b->mm.env_end = s.execfn;
+	b->mm.auxv = (uintptr_t)w + delta;
+	b->mm.auxv_size = (out.n + 1) * sizeof(out.a[0]);
 	trace_stack(b, &out);
 	return 0;
+#undef AT
 }

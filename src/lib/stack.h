@@ -19,8 +19,16 @@ struct elf_image_info {
 	bool exec_stack;     /* PT_GNU_STACK said PF_X */
 };
 
-/* Map a stack (size from RLIMIT_STACK) into b->vm and fill it; sets b->sp,
- * b->stack_start, b->stack_end. Returns 0 or -errno. */
-int stack_build(struct bprm *b, const struct elf_image_info *info);
+/* Bytes the stack area takes for b's strings: RLIMIT_STACK (clamped) or
+ * more when the strings need it, plus a guard page at the bottom that
+ * stays unmapped. 0 or -E2BIG. */
+int stack_area_len(struct bprm *b, size_t *len);
+
+/* Map the stack into [stage, stage + len), a part of a reservation b->vm
+ * owns, and fill it for the address it will have in the new program,
+ * final: every pointer written (argv, envp, AT_PHDR..., AT_RANDOM,
+ * AT_EXECFN, AT_PLATFORM) is a final one, as are b->sp, b->stack_start,
+ * b->stack_end and the stack's fields of b->mm. Returns 0 or -errno. */
+int stack_build(struct bprm *b, const struct elf_image_info *info, uintptr_t stage, uintptr_t final, size_t len);
 
 #endif

@@ -1,14 +1,14 @@
 #include "sys.h"
+#include "counter.h"
 #include "fault.h"
-#include "vm_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <uexec/uexec.h>
 
-static size_t open_fds, peak_fds;
+/* Descriptors the engine holds, across threads. */
+static counter_t open_fds, peak_fds;
 
 int sys_openat(int dirfd, const char *path, int flags)
 {
@@ -19,8 +19,8 @@ int sys_openat(int dirfd, const char *path, int flags)
 		return -1;
 	}
 	fd = openat(dirfd, path, flags | O_CLOEXEC);
-	if (fd >= 0 && ++open_fds > peak_fds)
-		peak_fds = open_fds;
+	if (fd >= 0)
+		counter_add(&open_fds, 1, &peak_fds);
 	return fd;
 }
 
@@ -29,7 +29,7 @@ void sys_close(int fd)
 	if (fd < 0)
 		return;
 	close(fd);
-	open_fds--;
+	counter_sub(&open_fds, 1);
 }
 
 int sys_dup_cloexec(int fd)
@@ -41,8 +41,8 @@ int sys_dup_cloexec(int fd)
 		return -1;
 	}
 	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (nfd >= 0 && ++open_fds > peak_fds)
-		peak_fds = open_fds;
+	if (nfd >= 0)
+		counter_add(&open_fds, 1, &peak_fds);
 	return nfd;
 }
 
@@ -58,8 +58,7 @@ int sys_memfd(const char *name, unsigned flags, const void *buf, size_t len)
 	fd = memfd_create(name, flags);
 	if (fd < 0)
 		return -1;
-	if (++open_fds > peak_fds)
-		peak_fds = open_fds;
+	counter_add(&open_fds, 1, &peak_fds);
 	while (done < len) {
 		ssize_t w = write(fd, (const char *)buf + done, len - done);
 		if (w < 0 && errno == EINTR)
@@ -79,7 +78,7 @@ fail:
 void sys_disown(int fd)
 {
 	if (fd >= 0)
-		open_fds--;
+		counter_sub(&open_fds, 1);
 }
 
 ssize_t sys_pread_full(int fd, void *buf, size_t n, off_t off)
@@ -123,18 +122,10 @@ int sys_mprotect(void *addr, size_t len, int prot)
 
 size_t sys_open_fds(void)
 {
-	return open_fds;
+	return counter_read(&open_fds);
 }
 
 size_t sys_peak_fds(void)
 {
-	return peak_fds;
-}
-
-void uexec_resource_usage(struct uexec_resource_usage *u)
-{
-	u->mappings = vm_map_live_areas();
-	u->mappings_peak = vm_map_peak_areas();
-	u->fds = open_fds;
-	u->fds_peak = peak_fds;
+	return counter_read(&peak_fds);
 }

@@ -1,16 +1,19 @@
 #include "vm_map.h"
+#include "counter.h"
 #include "kmem.h"
 #include "sys.h"
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 static KMEM_CACHE_DEFINE(vm_area_cache, "vm_area", struct vm_area);
 
 /* Areas held across every map of the process, and the most at once: what
  * `uexec slabinfo` reports as the engine's mappings at its peak (a single
  * map's own peak forgets the interpreter's request chain). */
-static size_t live_areas, peak_areas;
+static counter_t live_areas, peak_areas;
 
 void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -33,14 +36,23 @@ void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags,
 	m->head = a;
 	if (++m->count > m->peak)
 		m->peak = m->count;
-	if (++live_areas > peak_areas)
-		peak_areas = live_areas;
+	counter_add(&live_areas, 1, &peak_areas);
 	return p;
+}
+
+const struct vm_area *vm_map_first(const struct vm_map *m)
+{
+	return m->head;
+}
+
+const struct vm_area *vm_map_next(const struct vm_area *a)
+{
+	return a->next;
 }
 
 static int inside_owned_area(const struct vm_map *m, uintptr_t start, size_t len)
 {
-	for (const struct vm_area *a = m->head; a; a = a->next)
+	for (const struct vm_area *a = vm_map_first(m); a; a = vm_map_next(a))
 		if (start >= a->start && len <= a->len && start - a->start <= a->len - len)
 			return 1;
 	return 0;
@@ -65,7 +77,7 @@ static void drop_head(struct vm_map *m, int unmap)
 		munmap((void *)a->start, a->len);
 	m->head = a->next;
 	m->count--;
-	live_areas--;
+	counter_sub(&live_areas, 1);
 	kmem_cache_free(&vm_area_cache, a);
 }
 
@@ -93,10 +105,20 @@ void vm_map_commit(struct vm_map *m)
 
 size_t vm_map_live_areas(void)
 {
-	return live_areas;
+	return counter_read(&live_areas);
 }
 
 size_t vm_map_peak_areas(void)
 {
-	return peak_areas;
+	return counter_read(&peak_areas);
+}
+
+/* The engine's mappings (here) and descriptors (sys.c): the one public
+ * view of both, kept on this side so that sys.c needs nothing of vm_map. */
+void uexec_resource_usage(struct uexec_resource_usage *u)
+{
+	u->mappings = vm_map_live_areas();
+	u->mappings_peak = vm_map_peak_areas();
+	u->fds = sys_open_fds();
+	u->fds_peak = sys_peak_fds();
 }

@@ -31,6 +31,10 @@ void vm_map_rollback(struct vm_map *m);
 /* Keep the mappings, free the records: the point of no return. */
 void vm_map_commit(struct vm_map *m);
 
+/* The areas recorded, newest first: for (a = vm_map_first(m); a; a = vm_map_next(a)). */
+const struct vm_area *vm_map_first(const struct vm_map *m);
+const struct vm_area *vm_map_next(const struct vm_area *a);
+
 /* Areas recorded across all maps now, and the most at once (slabinfo). */
 size_t vm_map_live_areas(void);
 size_t vm_map_peak_areas(void);

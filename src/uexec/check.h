@@ -1,7 +1,7 @@
 /* What the files of `uexec check` share: the files queued in a batch
  * (struct job, filled by check_walk.c), the threads that check them
  * (struct worker, check_jobs.c), and the state of the whole run (struct
- * check). The check of one file is cmd_check.c's check_job(). */
+ * check). The check of one file is check_file.c's check_job(). */
 #ifndef UEXEC_CHECK_H
 #define UEXEC_CHECK_H
 
@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Files per batch. One batch of the /usr benchmark is ~5 ms of work on one
- * CPU; publishing it and waiting for its last file cost a wake-up or two
- * (~20-50 us), and the output still comes in steps small enough to watch.
- * 256 and 4096 measured no better. */
+/* Files per batch: enough work that publishing a batch and waiting for its
+ * last file (a wake-up or two) is a small part of it, few enough that the
+ * output still comes in steps small enough to watch (bench/ has the
+ * figures). */
 #define BATCH_MAX 1024
 _Static_assert(BATCH_MAX <= UINT32_MAX, "a batch's jobs are counted in half a word");
 
@@ -97,9 +97,5 @@ struct check {
 	unsigned active;      /* threads taking jobs (under lock) */
 	bool quit;
 };
-
-/* One job, by the thread of w (cmd_check.c): findings to w->out, messages
- * to w->err, and in jb->checked, flagged, unreadable what it found. */
-void check_job(const struct check *c, struct worker *w, struct job *jb);
 
 #endif

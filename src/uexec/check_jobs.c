@@ -5,6 +5,7 @@
  * then copies each file's part out in the batch's order. The output is the
  * same byte for byte whatever N and however the threads were scheduled. */
 #include "check_jobs.h"
+#include "check_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -173,7 +173,7 @@ int cmd_explain(int argc, char **argv)
 {
 	struct exec_args a;
 	struct explain x = { 0 };
-	struct uexec_options opt = { .trace = on_event, .trace_ctx = &x };
+	struct uexec_options opt = { .size = sizeof(opt), .trace = on_event, .trace_ctx = &x };
 	struct uexec_image *img = NULL;
 	char diag[512] = "";
 	int ret = exec_args_parse(&a, argc, argv, true, "explain"), err;
@@ -198,12 +198,7 @@ int cmd_explain(int argc, char **argv)
 		printf("uexec explain: %s%s%s\n", a.prog, a.path && strcmp(a.path, a.prog) ? " -> " : "",
 		       a.path && strcmp(a.path, a.prog) ? a.path : "");
 	}
-	if (a.path_errno) {
-		err = a.path_errno;
-		snprintf(diag, sizeof(diag), "%s was not found in any directory of PATH", a.prog);
-	} else {
-		err = -exec_args_prepare(&a, &opt, &img);
-	}
+	err = -exec_args_prepare(&a, &opt, &img);
 	if (x.json) {
 		json_end_array(&x.j);
 		json_begin_object(&x.j, "result");

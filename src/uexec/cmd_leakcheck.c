@@ -9,6 +9,7 @@
  * Exit: 0 nothing grew, 1 something grew, 2 error (usage, /proc, PROG's
  * result changing between iterations). */
 #include "cli.h"
+#include "now.h"
 #include "proc_self.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 /* Under AddressSanitizer freed memory sits in a quarantine instead of
  * being reused, so resident memory grows with every iteration whether or
@@ -36,8 +38,8 @@
 /* Iterations run before the first measurement. The first prepare
  * registers caches and lets libc set up what it keeps for the whole
  * process (malloc arenas, its mmap threshold, the heap's high-water
- * mark); measured on a dynamic /bin/true, the heap settles within a few
- * dozen runs and not after 2. A leak per exec still shows as growth over
+ * mark), which takes a few dozen runs to settle, not one or two: the
+ * warm-up is well past that. A leak per exec still shows as growth over
  * the N measured iterations; a one-time allocation is not a leak. */
 #define WARMUP 100
 
@@ -81,14 +83,6 @@ static const struct cache_count *find(const struct counts *s, const char *name)
 	return NULL;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* -n N before PROG; everything from PROG on is PROG's. */
 static int parse_n(int *argc, char ***argv, unsigned long *n)
 {
@@ -121,7 +115,7 @@ static int parse_n(int *argc, char ***argv, unsigned long *n)
 static int once(const struct exec_args *a, const struct uexec_options *opt)
 {
 	struct uexec_image *img = NULL;
-	int ret = uexec_prepare(a->path, a->argv, a->envp, opt, &img);
+	int ret = exec_args_prepare(a, opt, &img);
 
 	if (img)
 		uexec_release(img);
@@ -135,7 +129,7 @@ int cmd_leakcheck(int argc, char **argv)
 	struct proc_self pb, pa;
 	unsigned long n = DEFAULT_ITERATIONS;
 	char diag[512] = "";
-	struct uexec_options opt = { .diag = diag, .diag_size = sizeof(diag) };
+	struct uexec_options opt = { .size = sizeof(opt), .diag = diag, .diag_size = sizeof(diag) };
 	bool grew = false;
 	double t0, dt;
 	int ret, first, r;
@@ -147,10 +141,6 @@ int cmd_leakcheck(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	ret = EXIT_USAGE;
-	if (a.path_errno) {
-		fprintf(stderr, "uexec: %s: not found in PATH\n", a.prog);
-		goto out;
-	}
 	first = once(&a, &opt);
 	for (int i = 1; i < WARMUP; i++)
 		once(&a, &opt);
@@ -171,7 +161,7 @@ int cmd_leakcheck(int argc, char **argv)
 		fprintf(stderr, "uexec leakcheck: cannot read /proc/self: %s\n", strerror(-r));
 		goto out;
 	}
-	t0 = now();
+	t0 = (double)now_ns() / 1e9;
 	for (unsigned long i = 0; i < n; i++) {
 		r = once(&a, &opt);
 		if (r != first) {
@@ -180,7 +170,7 @@ int cmd_leakcheck(int argc, char **argv)
 			goto out;
 		}
 	}
-	dt = now() - t0;
+	dt = (double)now_ns() / 1e9 - t0;
 	if ((r = proc_self_read(&pa))) {
 		fprintf(stderr, "uexec leakcheck: cannot read /proc/self: %s\n", strerror(-r));
 		goto out;

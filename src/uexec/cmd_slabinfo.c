@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 /* One cache's counters at the moment the image was ready. Caches are
  * identified by their name pointer, which the library never changes. */
@@ -90,22 +91,17 @@ int cmd_slabinfo(int argc, char **argv)
 	struct uexec_resource_usage peak, after;
 	struct uexec_image *img = NULL;
 	char diag[512] = "";
-	struct uexec_options opt = { .diag = diag, .diag_size = sizeof(diag) };
+	struct uexec_options opt = { .size = sizeof(opt), .diag = diag, .diag_size = sizeof(diag) };
 	int ret = exec_args_parse(&a, argc, argv, true, "slabinfo"), err;
 	size_t left, base;
 
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 	pr.json = a.json;
-	if (a.path_errno) {
-		fprintf(stderr, "uexec: %s: not found in PATH\n", a.prog);
-		exec_args_free(&a);
-		return EXIT_USAGE;
-	}
 	/* What the command line itself holds (its binfmt_misc rule set) is
 	 * not the exec's: measure the release against this. */
 	base = uexec_kmem_active();
-	err = -uexec_prepare(a.path, a.argv, a.envp, &opt, &img);
+	err = -exec_args_prepare(&a, &opt, &img);
 	/* What a ready image holds: the request, its strings, its records. */
 	uexec_kmem_for_each(snap_one, &held);
 	if (img)

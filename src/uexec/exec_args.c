@@ -1,5 +1,5 @@
-/* Options shared by `run` and `explain`, and the PATH search a shell
- * would do before calling execve. */
+/* Options shared by `run`, `explain`, `slabinfo` and `leakcheck`; the
+ * program they name (path, PATH search, descriptor or stdin). */
 #include "cli.h"
 
 #include <uexec/uexec.h>
@@ -72,61 +72,6 @@ static char **copy_environ(void)
 	return v;
 }
 
-static int is_exec_file(const char *p, int *exists)
-{
-	struct stat st;
-
-	if (stat(p, &st) < 0)
-		return 0;
-	*exists = 1;
-	return S_ISREG(st.st_mode) && access(p, X_OK) == 0;
-}
-
-/* execvp()'s search: the first executable regular file wins; if only
- * non-executable candidates exist, the first of them is handed to the
- * engine so that the error (EACCES) and its reason come from there. */
-static int resolve(struct exec_args *a)
-{
-	const char *path_env = getenv("PATH");
-	char *paths, *save = NULL, *fallback = NULL;
-	size_t plen = strlen(a->prog);
-
-	if (strchr(a->prog, '/')) {
-		a->path = strdup(a->prog);
-		return a->path ? 0 : -1;
-	}
-	paths = strdup(path_env ? path_env : "/bin:/usr/bin");
-	if (!paths)
-		return -1;
-	for (char *dir = strtok_r(paths, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		size_t dlen = strlen(dir);
-		char *cand = malloc(dlen + plen + 3);
-		int exists = 0;
-
-		if (!cand)
-			break;
-		/* An empty PATH element means the current directory. */
-		snprintf(cand, dlen + plen + 3, "%s/%s", dlen ? dir : ".", a->prog);
-		if (is_exec_file(cand, &exists)) {
-			a->path = cand;
-			break;
-		}
-		if (exists && !fallback)
-			fallback = cand;
-		else
-			free(cand);
-	}
-	free(paths);
-	if (a->path) {
-		free(fallback);
-	} else if (fallback) {
-		a->path = fallback;
-	} else {
-		a->path_errno = ENOENT;
-	}
-	return 0;
-}
-
 /* The whole of stdin, for `run -`: the program comes from a pipe or a
  * file, and uexec_prepare_mem() puts it into a memfd. */
 static int read_stdin(struct exec_args *a, const char *cmd)
@@ -181,11 +126,85 @@ static int parse_fd(const char *s, int *fd)
 
 int exec_args_prepare(const struct exec_args *a, const struct uexec_options *opt, struct uexec_image **img)
 {
+	struct uexec_options o = UEXEC_OPTIONS_INIT;
+
+	if (opt)
+		o = *opt;
+	o.strict = a->strict;
 	if (a->fd >= 0)
-		return uexec_prepare_at(a->fd, "", AT_EMPTY_PATH, a->argv, a->envp, opt, img);
+		return uexec_prepare_at(a->fd, "", AT_EMPTY_PATH, a->argv, a->envp, &o, img);
 	if (a->from_stdin)
-		return uexec_prepare_mem(a->mem, a->mem_len, "uexec-stdin", a->argv, a->envp, opt, img);
-	return uexec_prepare(a->path, a->argv, a->envp, opt, img);
+		return uexec_prepare_mem(a->mem, a->mem_len, "uexec-stdin", a->argv, a->envp, &o, img);
+	if (a->path)
+		return uexec_prepare(a->path, a->argv, a->envp, &o, img);
+	/* execvp's search, without its shell fallback: a file execve
+	 * refuses with ENOEXEC is reported, as a path given with a '/' is. */
+	return uexec_prepare_search(a->prog, NULL, UEXEC_SEARCH_NO_SHELL, a->argv, a->envp, &o, img);
+}
+
+static void print_help(const char *cmd, bool allow_json, bool allow_fd, bool allow_tree)
+{
+	printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
+	       "       [--strict] [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n"
+	       "  --strict  also refuse what Linux runs but the ELF rules call wrong (the strict\n"
+	       "            findings of uexec check: EI_CLASS, a program header table over a page)\n",
+	       cmd, allow_json ? " [--json]" : "");
+	if (allow_fd)
+		printf("       uexec %s [options] --fd N [ARG0 ARG...]\n"
+		       "       uexec %s [options] - [ARG...]\n"
+		       "  --fd N  the program is the file open on descriptor N (execveat with AT_EMPTY_PATH,\n"
+		       "          like fexecve): ARG0 ARG... are its whole argv, argv[0] is /dev/fd/N when\n"
+		       "          none is given (--argv0 replaces it); a #! script on N works when N is\n"
+		       "          not close-on-exec, since its interpreter opens /dev/fd/N\n"
+		       "  -       the program is read from stdin into memory (a memfd) and run from there,\n"
+		       "          argv[0] is \"-\" unless --argv0; the program's stdin is then at its end\n",
+		       cmd, cmd);
+	if (allow_tree)
+		printf("       uexec %s --tree [--tree-log FILE] [options] PROG [ARG...]\n"
+		       "  --tree           PROG and every program started in its process tree are\n"
+		       "                   exec'd through libuexec (libuexec-preload.so in LD_PRELOAD)\n"
+		       "  --tree-log FILE  append \"PID PATH\" for each exec of the tree to FILE\n"
+		       "                   (implies --tree; \"PID PATH kernel\" for execs libuexec missed)\n",
+		       cmd);
+}
+
+/* a->argv (and a->prog) from argv[first...]: PROG [ARG...], or with --fd
+ * ARG0 [ARG...]; 0, -EINVAL after saying PROG is missing, -ENOMEM. */
+static int build_argv(struct exec_args *a, int argc, char **argv, int first, const char *argv0,
+		      bool allow_fd, const char *cmd)
+{
+	const bool by_fd = a->fd >= 0;
+	char fd_name[32];
+
+	if (!by_fd && first >= argc) {
+		fprintf(stderr, "uexec %s: missing PROG\n", cmd);
+		return -EINVAL;
+	}
+	/* With --fd, room for the argv[0] that may be missing. */
+	a->argv = calloc((size_t)(argc - first) + (by_fd ? 2 : 1), sizeof(*a->argv));
+	if (!a->argv)
+		return -ENOMEM;
+	for (int i = first; i < argc; i++)
+		if (!(a->argv[i - first] = strdup(i == first && argv0 ? argv0 : argv[i])))
+			return -ENOMEM;
+	if (!by_fd) {
+		a->prog = argv[first];
+		a->from_stdin = allow_fd && !strcmp(a->prog, "-");
+		return 0;
+	}
+	/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is the
+	 * whole argv; the kernel's name for the program, /dev/fd/N, stands
+	 * in for a missing argv[0]. */
+	snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
+	if (first >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
+		return -ENOMEM;
+	/* prog must outlive this function: it names the program in
+	 * messages. */
+	a->prog_buf = strdup(fd_name);
+	if (!a->prog_buf)
+		return -ENOMEM;
+	a->prog = a->prog_buf;
+	return 0;
 }
 
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd)
@@ -199,18 +218,21 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		{ "binfmt-dir", required_argument, NULL, 'D' },
 		{ "no-binfmt-config", no_argument, NULL, 'N' },
 		{ "fd", required_argument, NULL, 'F' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "tree", no_argument, NULL, 'T' },
+		{ "tree-log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	/* Only run and explain know how to prepare from a descriptor or
 	 * from memory (exec_args_prepare); the other commands take a path. */
 	const bool allow_fd = !strcmp(cmd, "run") || !strcmp(cmd, "explain");
-	char fd_name[32];
+	const bool allow_tree = !strcmp(cmd, "run");
 	const char *argv0 = NULL;
 	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	size_t nsets = 0;
 	bool clear_env = false;
-	int c, ret = EXIT_USAGE;
+	int c, err, ret = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
@@ -251,6 +273,20 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 		case 'N':
 			a->binfmt.no_defaults = true;
 			break;
+		case 'S':
+			a->strict = true;
+			break;
+		case 'T':
+			if (!allow_tree)
+				goto bad;
+			a->tree = true;
+			break;
+		case 'L':
+			if (!allow_tree)
+				goto bad;
+			a->tree = true;
+			a->tree_log = optarg;
+			break;
 		case 'F':
 			if (!allow_fd)
 				goto bad;
@@ -260,58 +296,18 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 			}
 			break;
 		case 'h':
-			printf("usage: uexec %s [--argv0 NAME] [-i|--ignore-environment] [--env K=V]...%s\n"
-			       "       [--binfmt-host] [--binfmt-dir DIR]... [--no-binfmt-config] PROG [ARG...]\n",
-			       cmd, allow_json ? " [--json]" : "");
-			if (allow_fd)
-				printf("       uexec %s [options] --fd N [ARG0 ARG...]\n"
-				       "       uexec %s [options] - [ARG...]\n"
-				       "  --fd N  the program is the file open on descriptor N (execveat with AT_EMPTY_PATH,\n"
-				       "          like fexecve): ARG0 ARG... are its whole argv, argv[0] is /dev/fd/N when\n"
-				       "          none is given (--argv0 replaces it); a #! script on N works when N is\n"
-				       "          not close-on-exec, since its interpreter opens /dev/fd/N\n"
-				       "  -       the program is read from stdin into memory (a memfd) and run from there,\n"
-				       "          argv[0] is \"-\" unless --argv0; the program's stdin is then at its end\n",
-				       cmd, cmd);
+			print_help(cmd, allow_json, allow_fd, allow_tree);
 			ret = -1;
 			goto out;
 		default:
 			goto bad;
 		}
 	}
-	if (a->fd >= 0) {
-		/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): what follows is
-		 * the whole argv; the kernel's name for the program,
-		 * /dev/fd/N, stands in for a missing argv[0]. */
-		snprintf(fd_name, sizeof(fd_name), "/dev/fd/%d", a->fd);
-		a->argv = calloc((size_t)(argc - optind) + 2, sizeof(*a->argv));
-		if (!a->argv)
-			goto nomem;
-		for (int i = optind; i < argc; i++)
-			if (!(a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i])))
-				goto nomem;
-		if (optind >= argc && !(a->argv[0] = strdup(argv0 ? argv0 : fd_name)))
-			goto nomem;
-		/* prog must outlive this function: it names the program in
-		 * messages. */
-		a->prog_buf = strdup(fd_name);
-		if (!a->prog_buf)
-			goto nomem;
-		a->prog = a->prog_buf;
-	} else {
-		if (optind >= argc) {
-			fprintf(stderr, "uexec %s: missing PROG\n", cmd);
-			goto out;
-		}
-		a->prog = argv[optind];
-		a->from_stdin = allow_fd && !strcmp(a->prog, "-");
-		a->argv = calloc((size_t)(argc - optind) + 1, sizeof(*a->argv));
-		if (!a->argv)
-			goto nomem;
-		for (int i = optind; i < argc; i++)
-			if (!(a->argv[i - optind] = strdup(i == optind && argv0 ? argv0 : argv[i])))
-				goto nomem;
-	}
+	err = build_argv(a, argc, argv, optind, argv0, allow_fd, cmd);
+	if (err == -ENOMEM)
+		goto nomem;
+	if (err)
+		goto out;
 	a->envp = clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
 	if (!a->envp)
 		goto nomem;
@@ -327,7 +323,7 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 			goto out;
 		}
 		ret = EXIT_USAGE;
-	} else if (a->fd < 0 && resolve(a) < 0) {
+	} else if (a->fd < 0 && strchr(a->prog, '/') && !(a->path = strdup(a->prog))) {
 		goto nomem;
 	}
 	if (binfmt_config_load(&a->binfmt, &a->rules) < 0)

@@ -76,12 +76,69 @@ static inline void llres_free(struct llres *r)
 }
 
 /*
- * Run argv[0] with argv; send `sig` after `after_ms` (0: none). A run still
- * going after `limit_s` is killed and fails the test: a hang must show as a
- * failure, not as meson's timeout of the whole executable.
+ * A workload that appends one byte to a marker file per run, so that a
+ * test waits until leakloop's loop is under way (its backend attached, the
+ * warm-up done) before it signals, instead of guessing a delay: setting up
+ * BPF or perf takes from a tenth of a second on an idle machine to several
+ * seconds on a loaded one. `cmd` is a shell command for `sh -c`, with
+ * `then` (may be empty) run after the byte is written.
  */
-static inline void llt_run(char *const argv[], int sig, int after_ms, double limit_s,
-			   struct llres *r)
+struct llt_marker {
+	char path[64];
+	char cmd[256];
+};
+
+static inline void llt_marker_init(struct llt_marker *m, const char *then)
+{
+	int fd;
+
+	snprintf(m->path, sizeof(m->path), "/tmp/llt-marker-XXXXXX");
+	fd = mkstemp(m->path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(m->cmd, sizeof(m->cmd), "printf x >>%s%s%s", m->path, then[0] ? "; " : "", then);
+}
+
+static inline void llt_marker_free(struct llt_marker *m)
+{
+	unlink(m->path);
+}
+
+/* Runs of the marker's workload so far. */
+static inline long long llt_marker_runs(const struct llt_marker *m)
+{
+	struct stat st;
+
+	return stat(m->path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* Wait until the marker counts `runs` runs; false if pid ended first or
+ * `limit_s` passed. */
+static inline bool llt_marker_wait(const struct llt_marker *m, long long runs, pid_t pid,
+				   double limit_s)
+{
+	double t0 = llt_now();
+
+	while (llt_marker_runs(m) < runs) {
+		siginfo_t si = { .si_pid = 0 };
+
+		/* Ended? Asked without reaping: the caller waits for it. */
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid == pid || llt_now() - t0 > limit_s)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+/*
+ * Run argv[0] with argv; send `sig` once `m` counts `runs` runs of the
+ * workload (m NULL: no signal). A run still going after `limit_s` is
+ * killed and fails the test: a hang must show as a failure, not as meson's
+ * timeout of the whole executable.
+ */
+static inline void llt_run_when(char *const argv[], int sig, const struct llt_marker *m,
+				long long runs, double limit_s, struct llres *r)
 {
 	char outp[] = "/tmp/llt-out-XXXXXX", errp[] = "/tmp/llt-err-XXXXXX";
 	int ofd = mkstemp(outp), efd = mkstemp(errp), status = 0;
@@ -108,7 +165,7 @@ static inline void llt_run(char *const argv[], int sig, int after_ms, double lim
 
 		if (w == pid)
 			break;
-		if (sig && !sent && el * 1000 >= after_ms) {
+		if (sig && m && !sent && llt_marker_runs(m) >= runs) {
 			kill(pid, sig);
 			sent = true;
 		}
@@ -128,6 +185,14 @@ static inline void llt_run(char *const argv[], int sig, int after_ms, double lim
 	assert_non_null(r->out);
 	assert_non_null(r->err);
 	r->json = json_loads(r->out, 0, &jerr);
+	if (sig && m && !sent)
+		fail_msg("%s ended after %lld of %lld workload runs, before the signal was sent",
+			 argv[0], llt_marker_runs(m), runs);
+}
+
+static inline void llt_run(char *const argv[], double limit_s, struct llres *r)
+{
+	llt_run_when(argv, 0, NULL, 0, limit_s, r);
 }
 
 /* Everything readable from fd until end of file, NUL-terminated. */
@@ -297,7 +362,7 @@ static inline int llt_check(char *const argv[])
 	struct llres r;
 	int st;
 
-	llt_run(argv, 0, 0, 120, &r);
+	llt_run(argv, 120, &r);
 	st = r.status;
 	if (st == 77)
 		printf("# cannot check: %.*s\n", (int)strcspn(r.out, "\n"), r.out);

@@ -427,9 +427,9 @@ static int perf_fds(pid_t pid)
  * report covers what was done; the events existed while it ran. */
 static void test_perf_interrupt(void **state)
 {
-	char *argv[] = { "leakloop", "--backend", "perf", "-n", "100000", "--settle", "0.2",
-			 "--json", "--", "/bin/true", NULL };
-	struct timespec ts = { 1, 500000000L };
+	struct llt_marker m;
+	char *argv[] = { "leakloop", "--backend", "perf", "-n", "100000", "--warmup", "5",
+			 "--settle", "0.2", "--json", "--", "/bin/sh", "-c", m.cmd, NULL };
 	int pipefd[2], status, during;
 	char *out = calloc(1, 1 << 22);
 	size_t len = 0;
@@ -444,6 +444,7 @@ static void test_perf_interrupt(void **state)
 		free(out);
 		skip();
 	}
+	llt_marker_init(&m, "");
 	assert_int_equal(pipe(pipefd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -455,13 +456,18 @@ static void test_perf_interrupt(void **state)
 		_exit(126);
 	}
 	close(pipefd[1]);
-	nanosleep(&ts, NULL);
+	if (!llt_marker_wait(&m, 5 + 20, pid, 120)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("leakloop ended or hung after %lld workload runs", llt_marker_runs(&m));
+	}
 	during = perf_fds(pid);
 	kill(pid, SIGINT);
 	while (len < (1 << 22) - 1 && (got = read(pipefd[0], out + len, (1 << 22) - 1 - len)) > 0)
 		len += (size_t)got;
 	close(pipefd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	llt_marker_free(&m);
 	/* Per CPU: the free and the alloc tracepoints. */
 	assert_true(during >= 4);
 	assert_true(WIFEXITED(status));
@@ -476,24 +482,77 @@ static void test_perf_interrupt(void **state)
 	free(out);
 }
 
-/* The default backend with some capabilities dropped from the bounding set
- * (setpriv, util-linux): the best one still allowed, and the report says
- * why the better ones were not used. */
-static void default_backend(const char *drop, const char *want, const char *why1,
+/* How tracefs is laid out for one leakloop run, in a private mount
+ * namespace so that neither what the host has mounted nor what an earlier
+ * run left behind decides the outcome:
+ *   TRACEFS_MOUNTED  tracefs on /sys/kernel/tracing (mounted for the run
+ *                    if the host has not);
+ *   TRACEFS_BARE     a just-booted machine without systemd's mounts: no
+ *                    tracefs and no debugfs (whose tracing/ directory
+ *                    would automount tracefs for anyone). */
+enum tracefs_state { TRACEFS_MOUNTED, TRACEFS_BARE };
+
+static const char *const tracefs_script[] = {
+	[TRACEFS_MOUNTED] = "mountpoint -q /sys/kernel/tracing || "
+			    "mount -t tracefs tracefs /sys/kernel/tracing || exit 125; "
+			    "exec \"$@\"",
+	[TRACEFS_BARE] = "for m in /sys/kernel/debug/tracing /sys/kernel/tracing "
+			 "/sys/kernel/debug; do while mountpoint -q $m; do "
+			 "umount -l $m || exit 125; done; done; exec \"$@\"",
+};
+
+/* The default backend (or BACKEND) with some capabilities dropped from the
+ * bounding set (setpriv, util-linux), tracefs as STATE says: the best
+ * backend still allowed, and the report says why the better ones were
+ * not used. */
+static void default_backend(enum tracefs_state state, const char *backend,
+			    const char *drop, const char *want, const char *why1,
 			    const char *why2)
 {
-	char *argv[] = { "/usr/bin/setpriv", "--bounding-set", (char *)drop, (char *)leakloop_bin,
-			 "-n", "30", "-w", "1", "--settle", "0", "--json", "--", "/bin/true", NULL };
-	const char *saved = leakloop_bin;
+	const char *saved = leakloop_bin, *reason;
+	char *argv[24];
+	size_t n = 0;
 	struct result r;
-	const char *reason;
 
-	if (drop)
-		leakloop_bin = "/usr/bin/setpriv";
-	run_leakloop(drop ? argv : argv + 3, &r);
+	argv[n++] = "/usr/bin/unshare";
+	argv[n++] = "--mount";
+	argv[n++] = "--propagation";
+	argv[n++] = "private";
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = (char *)tracefs_script[state];
+	argv[n++] = "sh";
+	if (drop) {
+		argv[n++] = "/usr/bin/setpriv";
+		argv[n++] = "--bounding-set";
+		argv[n++] = (char *)drop;
+	}
+	argv[n++] = (char *)leakloop_bin;
+	if (backend) {
+		argv[n++] = "--backend";
+		argv[n++] = (char *)backend;
+	}
+	argv[n++] = "-n";
+	argv[n++] = "30";
+	argv[n++] = "-w";
+	argv[n++] = "1";
+	argv[n++] = "--settle";
+	argv[n++] = "0";
+	argv[n++] = "--json";
+	argv[n++] = "--";
+	argv[n++] = "/bin/true";
+	argv[n] = NULL;
+
+	leakloop_bin = argv[0];
+	run_leakloop(argv, &r);
 	leakloop_bin = saved;
+	if (r.status == 125)
+		fail_msg("could not set up tracefs (%s) in a private mount namespace",
+			 state == TRACEFS_BARE ? "unmounted" : "mounted");
+	assert_non_null(r.json);
 	reason = llt_str(r.json, "backend_reason");
-	printf("# dropped %s: backend %s: %s\n", drop ? drop : "nothing",
+	printf("# tracefs %s, dropped %s: backend %s: %s\n",
+	       state == TRACEFS_BARE ? "unmounted" : "mounted", drop ? drop : "nothing",
 	       llt_str(r.json, "backend"), reason);
 	assert_string_equal(llt_str(r.json, "backend"), want);
 	/* 30 runs without settle choose a backend; they judge nothing (the
@@ -511,15 +570,25 @@ static void test_default_backend_fallback(void **state)
 	(void)state;
 	if (!need_root())
 		skip();
-	if (access("/usr/bin/setpriv", X_OK)) {
-		printf("# SKIP no /usr/bin/setpriv (util-linux) to drop capabilities\n");
+	if (access("/usr/bin/setpriv", X_OK) || access("/usr/bin/unshare", X_OK) ||
+	    access("/usr/bin/mountpoint", X_OK)) {
+		printf("# SKIP no setpriv, unshare or mountpoint (util-linux)\n");
 		skip();
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
-		default_backend(NULL, "bpf", "best backend", NULL);
-	default_backend("-bpf,-sys_admin", "perf", "bpf unavailable", NULL);
-	default_backend("-bpf,-sys_admin,-perfmon", "slabinfo", "bpf unavailable",
+	/* bpf attaches to BTF tracepoints (tp_btf): it needs no tracefs. */
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0) {
+		default_backend(TRACEFS_MOUNTED, NULL, NULL, "bpf", "best backend", NULL);
+		default_backend(TRACEFS_BARE, NULL, NULL, "bpf", "best backend", NULL);
+	}
+	/* perf reads tracepoint ids from tracefs: mounted, CAP_PERFMON is
+	 * enough; not mounted, leakloop mounts it itself with CAP_SYS_ADMIN
+	 * and cannot without. */
+	default_backend(TRACEFS_MOUNTED, NULL, "-bpf,-sys_admin", "perf", "bpf unavailable", NULL);
+	default_backend(TRACEFS_BARE, "perf", NULL, "perf", "chosen with --backend", NULL);
+	default_backend(TRACEFS_BARE, NULL, "-bpf,-sys_admin", "slabinfo", "bpf unavailable",
 			"perf unavailable");
+	default_backend(TRACEFS_MOUNTED, NULL, "-bpf,-sys_admin,-perfmon", "slabinfo",
+			"bpf unavailable", "perf unavailable");
 }
 
 /* A bad --backend is a usage error, not a silent fallback. */

@@ -123,8 +123,8 @@ static int wait_progs_gone(const struct prog_ids *ids)
 
 /* Run leakloop with argv; optionally send `sig` after `after_ms`, noting
  * the BPF programs it holds just before (into *held). */
-static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct result *r,
-			     struct prog_ids *held)
+static void run_leakloop_sig(char *const argv[], int sig, const struct llt_marker *m,
+			     long long runs, struct result *r, struct prog_ids *held)
 {
 	int pipefd[2], status;
 	pid_t pid;
@@ -142,10 +142,13 @@ static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct r
 		_exit(126);
 	}
 	close(pipefd[1]);
-	if (after_ms) {
-		struct timespec ts = { after_ms / 1000, (after_ms % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
+	if (m) {
+		if (!llt_marker_wait(m, runs, pid, 120)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("leakloop ended or hung after %lld of %lld workload runs",
+				 llt_marker_runs(m), runs);
+		}
 		if (held)
 			held_progs(pid, held);
 		if (sig)
@@ -160,7 +163,7 @@ static void run_leakloop_sig(char *const argv[], int sig, int after_ms, struct r
 
 static void run_leakloop(char *const argv[], struct result *r)
 {
-	run_leakloop_sig(argv, 0, 0, r, NULL);
+	run_leakloop_sig(argv, 0, NULL, 0, r, NULL);
 }
 
 /* The honesty counters must show that nothing was dropped. */
@@ -356,15 +359,18 @@ static void test_semget_leak_found(void **state)
 /* Ctrl-C: the report covers the iterations done, and nothing stays. */
 static void test_interrupt_reports_and_detaches(void **state)
 {
-	char *argv[] = { "leakloop", "-n", "100000", "--settle", "0.2", "--json", "--",
-			 "/bin/true", NULL };
+	struct llt_marker m;
+	char *argv[] = { "leakloop", "-n", "100000", "--warmup", "5", "--settle", "0.2", "--json",
+			 "--", "/bin/sh", "-c", m.cmd, NULL };
 	struct result r;
 	struct prog_ids held;
 
 	(void)state;
 	if (!llt_need_kernel())
 		skip();
-	run_leakloop_sig(argv, SIGINT, 1500, &r, &held);
+	llt_marker_init(&m, "");
+	run_leakloop_sig(argv, SIGINT, &m, 5 + 20, &r, &held);
+	llt_marker_free(&m);
 	assert_true(held.n >= 6);	/* it was attached while running */
 	if (!r.json)
 		fail_msg("no JSON report after SIGINT (exit %d): %s", r.status, r.out);
@@ -379,14 +385,18 @@ static void test_interrupt_reports_and_detaches(void **state)
 /* SIGKILL: no cleanup code runs at all; fd-based links must still go. */
 static void test_kill_detaches(void **state)
 {
-	char *argv[] = { "leakloop", "-n", "100000", "--json", "--", "/bin/true", NULL };
+	struct llt_marker m;
+	char *argv[] = { "leakloop", "-n", "100000", "--warmup", "5", "--json", "--", "/bin/sh",
+			 "-c", m.cmd, NULL };
 	struct result r;
 	struct prog_ids held;
 
 	(void)state;
 	if (!llt_need_kernel())
 		skip();
-	run_leakloop_sig(argv, SIGKILL, 1500, &r, &held);
+	llt_marker_init(&m, "");
+	run_leakloop_sig(argv, SIGKILL, &m, 5 + 20, &r, &held);
+	llt_marker_free(&m);
 	assert_true(held.n >= 6);	/* it was attached while running */
 	assert_int_equal(r.status, 128 + SIGKILL);
 	assert_int_equal(wait_progs_gone(&held), 0);
@@ -397,15 +407,18 @@ static void test_kill_detaches(void **state)
  * exit nothing stays attached. */
 static void test_crashing_workload(void **state)
 {
+	struct llt_marker m;
 	char *argv[] = { "leakloop", "-n", "1000", "--warmup", "2", "--settle", "0.2", "--json",
-			 "--", "/bin/sh", "-c", "kill -SEGV $$", NULL };
+			 "--", "/bin/sh", "-c", m.cmd, NULL };
 	struct result r;
 	struct prog_ids held;
 
 	(void)state;
 	if (!llt_need_kernel())
 		skip();
-	run_leakloop_sig(argv, 0, 1000, &r, &held);
+	llt_marker_init(&m, "kill -SEGV $$");
+	run_leakloop_sig(argv, 0, &m, 2 + 10, &r, &held);
+	llt_marker_free(&m);
 	assert_true(held.n >= 6);	/* sampled while it ran */
 	assert_int_equal(wait_progs_gone(&held), 0);
 	if (!r.json)

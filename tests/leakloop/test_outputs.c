@@ -51,7 +51,7 @@ static int leak_run_setup(void **state)
 				 "--folded", lr->folded_path, "--svg", lr->svg_path, "--",
 				 (char *)semleak_bin, NULL };
 
-		llt_run(argv, 0, 0, 300, &lr->r);
+		llt_run(argv, 300, &lr->r);
 	}
 	/* The workload's semaphore sets go before anything is asserted. */
 	llt_sem_cleanup(before, nb);
@@ -272,7 +272,7 @@ static void test_folded_stdout(void **state)
 		skip();
 	}
 	nb = llt_sem_ids(before, MAXIDS);
-	llt_run(argv, 0, 0, 300, &r);
+	llt_run(argv, 300, &r);
 	llt_sem_cleanup(before, nb);
 	free(before);
 	assert_int_equal(r.status, 1);
@@ -280,7 +280,7 @@ static void test_folded_stdout(void **state)
 	assert_non_null(strstr(r.err, "verdict: LEAK"));
 	llres_free(&r);
 	/* Both want stdout: refused before anything runs. */
-	llt_run(both, 0, 0, 30, &r);
+	llt_run(both, 30, &r);
 	assert_int_equal(r.status, 2);
 	llres_free(&r);
 }
@@ -324,13 +324,13 @@ static void test_svg_renders(void **state)
 				 "--disable-sync", dirarg, shot,
 				 "--window-size=1000,700", url, NULL };
 
-		llt_run(argv, 0, 0, 150, &r);
+		llt_run(argv, 150, &r);
 	}
 	{
 		char *rm[] = { "/bin/rm", "-rf", profile, NULL };
 		struct llres x;
 
-		llt_run(rm, 0, 0, 60, &x);
+		llt_run(rm, 60, &x);
 		llres_free(&x);
 	}
 	if (r.status != 0)

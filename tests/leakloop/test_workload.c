@@ -13,6 +13,7 @@
 #include <math.h>
 #include <mntent.h>
 #include <pwd.h>
+#include <sys/mount.h>
 
 static const char *leakloop_bin, *semleak_bin, *python, *checker, *schema;
 
@@ -78,7 +79,7 @@ static void test_hung_runs_killed_and_counted(void **state)
 	/* The shell waits for its child: killing only the shell would leave
 	 * the sleep behind, which this records to check. */
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! >> %s; wait", pids_path);
-	llt_run(argv, 0, 0, 60, &r);
+	llt_run(argv, 60, &r);
 	j = need_json(&r);
 	printf("# %d hung runs took %.1f s\n", 3, r.secs);
 	/* Measured runs plus one stack-pass run, about 1 s each: promptly,
@@ -133,7 +134,7 @@ static void test_failing_runs_counted(void **state)
 	(void)state;
 	if (!llt_need_kernel())
 		skip();
-	llt_run(argv, 0, 0, 120, &r);
+	llt_run(argv, 120, &r);
 	j = need_json(&r);
 	assert_int_equal((int)llt_num(j, "iterations"), 20);
 	assert_int_equal((int)llt_num(j, "workload_failed_runs"), 22);
@@ -152,7 +153,7 @@ static void test_failing_runs_counted(void **state)
 	llres_free(&r);
 
 	/* The text report says it too, with the status. */
-	llt_run(text, 0, 0, 120, &r);
+	llt_run(text, 120, &r);
 	if (!strstr(r.out, "5 runs exited non-zero") || !strstr(r.out, "iteration 1 exit 3"))
 		fail_msg("text report does not state the failed runs:\n%s", r.out);
 	llres_free(&r);
@@ -169,7 +170,7 @@ static void test_signaled_runs_counted(void **state)
 	(void)state;
 	if (!llt_need_kernel())
 		skip();
-	llt_run(argv, 0, 0, 120, &r);
+	llt_run(argv, 120, &r);
 	j = need_json(&r);
 	assert_int_equal((int)llt_num(j, "workload_signaled_runs"), 5);
 	x = json_array_get(llt_field(llt_field(j, "workload"), "first_failures"), 0);
@@ -205,7 +206,7 @@ static void test_user(void **state)
 	snprintf(path, sizeof(path), "%s/uid", dir);
 	snprintf(cmd, sizeof(cmd), "id -u >> %s", path);
 	snprintf(want, sizeof(want), "%u", (unsigned)pw->pw_uid);
-	llt_run(argv, 0, 0, 120, &r);
+	llt_run(argv, 120, &r);
 	wl = llt_field(need_json(&r), "workload");
 	assert_string_equal(llt_str(wl, "user"), "nobody");
 	assert_int_equal((int)llt_num(wl, "uid"), (int)pw->pw_uid);
@@ -235,8 +236,9 @@ static void text_iterations(const char *out, unsigned *done, unsigned *n)
  * asked, a usual exit code, and no program left attached. */
 static void test_interrupt_text_report(void **state)
 {
-	char *argv[] = { (char *)leakloop_bin, "-n", "100000", "--settle", "0.2", "--", "/bin/true",
-			 NULL };
+	struct llt_marker m;
+	char *argv[] = { (char *)leakloop_bin, "-n", "100000", "--warmup", "5", "--settle", "0.2",
+			 "--", "/bin/sh", "-c", m.cmd, NULL };
 	struct llres r;
 	unsigned done = 0, n = 0, said = 0;
 	const char *p;
@@ -246,7 +248,10 @@ static void test_interrupt_text_report(void **state)
 	if (!llt_need_kernel())
 		skip();
 	base = llt_settle_progs(0);
-	llt_run(argv, SIGINT, 1500, 120, &r);
+	llt_marker_init(&m, "");
+	/* Past the 5 warm-up runs and into the measured loop. */
+	llt_run_when(argv, SIGINT, &m, 5 + 20, 120, &r);
+	llt_marker_free(&m);
 	assert_true(r.status == 0 || r.status == 1);
 	text_iterations(r.out, &done, &n);
 	assert_int_equal(n, 100000);
@@ -266,8 +271,9 @@ static void test_interrupt_text_report(void **state)
  * waiting out the 60 s timeout or the 30 s sleep. */
 static void test_interrupt_during_hung_run(void **state)
 {
+	struct llt_marker m;
 	char *argv[] = { (char *)leakloop_bin, "-n", "5", "--warmup", "0", "--settle", "0.2",
-			 "--timeout", "60", "--json", "--", "/bin/sleep", "30", NULL };
+			 "--timeout", "60", "--json", "--", "/bin/sh", "-c", m.cmd, NULL };
 	struct llres r;
 	json_t *j, *x;
 	int base;
@@ -276,7 +282,10 @@ static void test_interrupt_during_hung_run(void **state)
 	if (!llt_need_kernel())
 		skip();
 	base = llt_settle_progs(0);
-	llt_run(argv, SIGINT, 1500, 60, &r);
+	/* The first run is under way (it has written its byte) and hangs. */
+	llt_marker_init(&m, "exec /bin/sleep 30");
+	llt_run_when(argv, SIGINT, &m, 1, 60, &r);
+	llt_marker_free(&m);
 	j = need_json(&r);
 	printf("# report after %.1f s\n", r.secs);
 	assert_true(r.secs < 15);
@@ -335,7 +344,7 @@ static void test_pid_scope(void **state)
 		skip();
 	idle = start_child(false);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)idle);
-	llt_run(argv, 0, 0, 120, &r);
+	llt_run(argv, 120, &r);
 	stop_child(idle);
 	j = need_json(&r);
 	assert_string_equal(llt_str(j, "scope"), "pid");
@@ -349,14 +358,22 @@ static void test_pid_scope(void **state)
 
 	busy = start_child(true);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)busy);
-	llt_run(argv, 0, 0, 120, &r);
+	llt_run(argv, 120, &r);
 	stop_child(busy);
 	j = need_json(&r);
 	assert_true(llt_num(llt_field(j, "counters"), "allocations") > 0);
 	llres_free(&r);
 }
 
-/* Where cgroup v2 is mounted, or NULL. */
+/* The test's cgroup, and the cgroup2 mount the test made when none was
+ * there; both removed by the teardown even when an assertion failed
+ * half-way (cmocka leaves the test function by longjmp). */
+static char cg[256];
+static char cg_mnt[64];
+
+/* Where cgroup v2 is mounted, or NULL. A system booted with systemd has
+ * it on /sys/fs/cgroup; without (a bare boot, a chroot) the test mounts
+ * the hierarchy itself, which any kernel with CONFIG_CGROUPS allows. */
 static char *cgroup2_mount(void)
 {
 	FILE *f = setmntent("/proc/self/mounts", "re");
@@ -371,12 +388,22 @@ static char *cgroup2_mount(void)
 			break;
 		}
 	endmntent(f);
-	return dir;
+	if (dir)
+		return dir;
+	snprintf(cg_mnt, sizeof(cg_mnt), "/tmp/llt-cgroup2-XXXXXX");
+	if (!mkdtemp(cg_mnt)) {
+		cg_mnt[0] = '\0';
+		return NULL;
+	}
+	if (mount("cgroup2", cg_mnt, "cgroup2", 0, NULL)) {
+		printf("# cannot mount cgroup2 on %s: %s\n", cg_mnt, strerror(errno));
+		rmdir(cg_mnt);
+		cg_mnt[0] = '\0';
+		return NULL;
+	}
+	printf("# no cgroup2 mounted: mounted it on %s for the test\n", cg_mnt);
+	return strdup(cg_mnt);
 }
-
-/* The test's cgroup, removed by the teardown even when an assertion
- * failed half-way (cmocka leaves the test function by longjmp). */
-static char cg[256];
 
 static int cgroup_teardown(void **state)
 {
@@ -385,6 +412,11 @@ static int cgroup_teardown(void **state)
 	for (int t = 0; cg[0] && t < 50 && rmdir(cg) && errno == EBUSY; t++)
 		usleep(100000);
 	cg[0] = '\0';
+	if (cg_mnt[0]) {
+		umount2(cg_mnt, MNT_DETACH);
+		rmdir(cg_mnt);
+		cg_mnt[0] = '\0';
+	}
 	return 0;
 }
 
@@ -414,7 +446,7 @@ static void test_cgroup_scope(void **state)
 	mnt = cgroup2_mount();
 	if (!mnt) {
 		free(before);
-		printf("# SKIP no cgroup v2 hierarchy mounted\n");
+		printf("# SKIP no cgroup v2 hierarchy, and none can be mounted\n");
 		skip();
 	}
 	snprintf(cg, sizeof(cg), "%s/leakloop-test-%d", mnt, (int)getpid());
@@ -427,7 +459,7 @@ static void test_cgroup_scope(void **state)
 	}
 	snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && exec %s", cg, semleak_bin);
 	nb = llt_sem_ids(before, MAXIDS);
-	llt_run(inside, 0, 0, 300, &r);
+	llt_run(inside, 300, &r);
 	llt_sem_cleanup(before, nb);
 	j = need_json(&r);
 	assert_string_equal(llt_str(j, "scope"), "cgroup");
@@ -441,7 +473,7 @@ static void test_cgroup_scope(void **state)
 	llres_free(&r);
 
 	nb = llt_sem_ids(before, MAXIDS);
-	llt_run(outside, 0, 0, 300, &r);
+	llt_run(outside, 300, &r);
 	llt_sem_cleanup(before, nb);
 	free(before);
 	j = need_json(&r);
@@ -464,7 +496,7 @@ static void test_option_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		llt_run(cases[i], 0, 0, 30, &r);
+		llt_run(cases[i], 30, &r);
 		if (r.status != 2)
 			fail_msg("%s %s: exit %d, want 2", cases[i][1], cases[i][2], r.status);
 		llres_free(&r);

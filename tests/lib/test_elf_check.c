@@ -1,5 +1,6 @@
 /* Every elf_check rule, each on a header crafted in memory: the errno the
- * kernel gives (or uexec's stricter refusal), the rule id, the phase. */
+ * kernel gives (or uexec's stricter refusal), the rule id, the phase, and
+ * whether it refuses without the strict option. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,9 +64,12 @@ struct result {
 
 static struct result res;
 
+/* The loader's strict option (uexec_options.strict), for run(). */
+static bool strict;
+
 static int run(struct img *m, enum elf_role role)
 {
-	elf_report_init(&res.r);
+	elf_report_init(&res.r, strict);
 	res.err = elf_check_ehdr(&m->eh, sizeof(m->eh), m->size, role, &res.r, &res.lay);
 	if (!res.err)
 		res.err = elf_check_phdrs(&m->eh, m->ph, m->size, role, &res.r, &res.lay);
@@ -75,7 +79,7 @@ static int run(struct img *m, enum elf_role role)
 static const struct elf_finding *find(const char *rule)
 {
 	for (size_t i = 0; i < res.r.n; i++)
-		if (!strcmp(res.r.f[i].rule, rule))
+		if (!strcmp(elf_rules[res.r.f[i].rule].id, rule))
 			return &res.r.f[i];
 	return NULL;
 }
@@ -88,7 +92,7 @@ static void expect_refusal(const char *rule, int err, enum elf_severity sev)
 	if (!f)
 		f = elf_report_first(&res.r, ELF_PHASE_LOAD);
 	assert_non_null(f);
-	assert_string_equal(f->rule, rule);
+	assert_string_equal(elf_rules[f->rule].id, rule);
 	assert_int_equal(f->err, err);
 	assert_int_equal(res.err, err);
 	assert_int_equal(f->severity, sev);
@@ -158,13 +162,26 @@ static void test_short_interp_header(void **state)
 
 	(void)state;
 	base(&m);
-	elf_report_init(&res.r);
+	elf_report_init(&res.r, false);
 	res.err = elf_check_ehdr(&m.eh, 40, 40, ELF_ROLE_INTERP, &res.r, &res.lay);
 	expect_refusal("ehdr_short", -EIO, ELF_REFUSED);
 	/* The program's header comes zero-padded: a 40-byte ELF fails later. */
-	elf_report_init(&res.r);
+	elf_report_init(&res.r, false);
 	res.err = elf_check_ehdr(&m.eh, 40, 40, ELF_ROLE_PROGRAM, &res.r, &res.lay);
 	expect_refusal("e_phentsize", -ENOEXEC, ELF_REFUSED);
+}
+
+/* A strict finding that refuses nothing unless strict: its errno is what
+ * the strict option gives. */
+static void expect_strict_note(const char *rule, int err)
+{
+	const struct elf_finding *f = find(rule);
+
+	assert_non_null(f);
+	assert_int_equal(f->severity, ELF_STRICT);
+	assert_int_equal(f->err, err);
+	assert_false(elf_report_refuses(&res.r, f));
+	assert_int_equal(res.err, 0);
 }
 
 static void test_class(void **state)
@@ -174,10 +191,26 @@ static void test_class(void **state)
 	(void)state;
 	base(&m);
 	m.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	/* Linux reads the header as 64-bit whatever EI_CLASS says. */
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	expect_strict_note("ei_class", -ENOEXEC);
+	assert_int_equal(res.lay.nload, 3);
+	m.eh.e_ident[EI_CLASS] = ELFCLASSNONE;
+	assert_int_equal(run(&m, ELF_ROLE_INTERP), 0);
+	expect_strict_note("ei_class", -ELIBBAD);
+	strict = true;
+	m.eh.e_ident[EI_CLASS] = ELFCLASS32;
 	run(&m, ELF_ROLE_PROGRAM);
 	expect_refusal("ei_class", -ENOEXEC, ELF_STRICT);
 	run(&m, ELF_ROLE_INTERP);
 	expect_refusal("ei_class", -ELIBBAD, ELF_STRICT);
+	strict = false;
+	/* A real 32-bit i386 file read as 64-bit: refused by e_machine, as
+	 * Linux's 64-bit loader does. */
+	m.eh.e_machine = EM_386;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_refusal("e_machine", -ENOEXEC, ELF_REFUSED);
+	assert_non_null(find("ei_class"));
 }
 
 static void test_type(void **state)
@@ -239,13 +272,24 @@ static void test_phnum(void **state)
 	expect_refusal("e_phnum", -ENOEXEC, ELF_REFUSED);
 	run(&m, ELF_ROLE_INTERP);
 	expect_refusal("e_phnum", -ELIBBAD, ELF_REFUSED);
-	/* 6.x reads up to 64 KiB; uexec keeps the old one-page limit. */
+	/* 6.x reads up to 64 KiB (1170 entries); the one-page limit of older
+	 * kernels and FreeBSD is the strict option's. */
 	m.eh.e_phnum = 74;
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	expect_strict_note("phdr_table_page", -ENOEXEC);
+	assert_int_equal(res.lay.phsize, 74 * sizeof(Elf64_Phdr));
+	strict = true;
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_refusal("e_phnum", -ENOEXEC, ELF_STRICT);
+	expect_refusal("phdr_table_page", -ENOEXEC, ELF_STRICT);
+	strict = false;
+	m.eh.e_phnum = 1170;
+	elf_report_init(&res.r, false);
+	assert_int_equal(elf_check_ehdr(&m.eh, sizeof(m.eh), m.size, ELF_ROLE_PROGRAM,
+					&res.r, &res.lay), 0);
+	assert_int_equal(res.lay.phsize, 65520);
 	m.eh.e_phnum = 73;
 	m.eh.e_phoff = 0;
-	elf_report_init(&res.r);
+	elf_report_init(&res.r, false);
 	assert_int_equal(elf_check_ehdr(&m.eh, sizeof(m.eh), m.size, ELF_ROLE_PROGRAM,
 					&res.r, &res.lay), 0);
 }
@@ -310,13 +354,13 @@ static void test_interp_file(void **state)
 static void test_interp_nul(void **state)
 {
 	(void)state;
-	elf_report_init(&res.r);
+	elf_report_init(&res.r, false);
 	res.err = elf_check_interp_path("/lib/ld.so", 10, &res.r);
-	expect_refusal("pt_interp_nul", -ENOEXEC, ELF_REFUSED);
-	elf_report_init(&res.r);
+	expect_refusal("pt_interp_unterminated", -ENOEXEC, ELF_REFUSED);
+	elf_report_init(&res.r, false);
 	assert_int_equal(elf_check_interp_path("/lib/ld.so", 11, &res.r), 0);
 	assert_int_equal(res.r.n, 0);
-	elf_report_init(&res.r);
+	elf_report_init(&res.r, false);
 	res.err = elf_check_interp_path("/lib\0ld.so", 11, &res.r);
 	expect_suspicious("pt_interp_nul");
 }
@@ -405,7 +449,7 @@ static void test_offset(void **state)
 	m.ph[2].p_offset = UINT64_MAX & ~0xfffULL;
 	m.ph[2].p_filesz = 0x2000; /* offset + filesz wraps */
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_refusal("p_offset", -EINVAL, ELF_REFUSED);
+	expect_refusal("p_offset_overflow", -EINVAL, ELF_REFUSED);
 }
 
 static void test_segment_eof(void **state)
@@ -416,7 +460,7 @@ static void test_segment_eof(void **state)
 	base(&m);
 	m.size = 0x2400;
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_refusal("segment_eof", -ENOEXEC, ELF_STRICT);
+	expect_refusal("segment_eof", -ENOEXEC, ELF_UNSAFE);
 }
 
 static void test_total_size(void **state)
@@ -433,7 +477,7 @@ static void test_total_size(void **state)
 	expect_refusal("total_size", -EINVAL, ELF_REFUSED);
 	m.eh.e_type = ET_EXEC;
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_refusal("total_size", -EINVAL, ELF_STRICT);
+	expect_refusal("no_pt_load", -EINVAL, ELF_UNSAFE);
 }
 
 static void test_total_size_comes_first(void **state)
@@ -447,7 +491,7 @@ static void test_total_size_comes_first(void **state)
 	m.ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 8, .p_vaddr = 0 };
 	m.ph[1].p_type = m.ph[2].p_type = PT_NOTE;
 	run(&m, ELF_ROLE_PROGRAM);
-	assert_string_equal(elf_report_first(&res.r, ELF_PHASE_LOAD)->rule, "total_size");
+	assert_string_equal(elf_rules[elf_report_first(&res.r, ELF_PHASE_LOAD)->rule].id, "total_size");
 	assert_non_null(find("p_offset"));
 }
 
@@ -462,11 +506,11 @@ static void test_entry(void **state)
 	expect_refusal("e_entry", -EINVAL, ELF_REFUSED);
 	m.eh.e_entry = 0x900000;
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_refusal("e_entry", -ENOEXEC, ELF_STRICT);
+	expect_refusal("e_entry_outside", -ENOEXEC, ELF_UNSAFE);
 	/* In a segment without PF_X: NX faults the first instruction. */
 	m.eh.e_entry = 0x402010;
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_refusal("e_entry", -ENOEXEC, ELF_STRICT);
+	expect_refusal("e_entry_not_exec", -ENOEXEC, ELF_UNSAFE);
 }
 
 static void test_load_order_and_overlap(void **state)
@@ -507,7 +551,7 @@ static void test_align(void **state)
 	m.ph[2].p_offset = 0x2000; /* 0x401000: not a multiple of 64 KiB */
 	m.ph[2].p_memsz = 0x2000;
 	run(&m, ELF_ROLE_PROGRAM);
-	expect_suspicious("p_align");
+	expect_suspicious("p_align_congruent");
 	assert_int_equal(res.lay.max_align, 0x10000);
 }
 
@@ -629,8 +673,8 @@ static void test_full_report_keeps_first_refusal_of_a_phase(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ELF_MAX_FINDINGS; i++) {
-		r.f[i].rule = "segment_eof";
-		r.f[i].severity = ELF_STRICT;
+		r.f[i].rule = ELF_R_SEGMENT_EOF;
+		r.f[i].severity = ELF_UNSAFE;
 		r.f[i].phase = ELF_PHASE_LOAD;
 		r.f[i].err = -ENOEXEC;
 	}
@@ -639,10 +683,150 @@ static void test_full_report_keeps_first_refusal_of_a_phase(void **state)
 	f = elf_report_first(&r, ELF_PHASE_HEADER);
 	assert_non_null(f);
 	assert_int_equal(f->err, -EACCES);
-	assert_string_equal(f->rule, "pt_interp_empty");
+	assert_string_equal(elf_rules[f->rule].id, "pt_interp_empty");
 	assert_int_equal(r.n, ELF_MAX_FINDINGS);
 	/* The first refusal of the load phase is still there too. */
 	assert_non_null(elf_report_first(&r, ELF_PHASE_LOAD));
+}
+
+/* The table: one entry per rule, ids unique, a severity's errno rules. */
+static void test_rule_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ELF_RULE_COUNT; i++) {
+		const struct elf_rule_info *ru = &elf_rules[i];
+
+		assert_non_null(ru->id);
+		assert_non_null(ru->text);
+		if (ru->severity == ELF_SUSPICIOUS)
+			assert_int_equal(ru->err, 0);
+		else if (i != ELF_R_OPEN_EXEC && i != ELF_R_SCRIPT) /* their errno varies */
+			assert_true(ru->err > 0);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(elf_rules[j].id, ru->id);
+	}
+}
+
+/* A strict finding refuses only in a strict report, and then it is kept
+ * as the first refusal of its phase when the report is full. */
+static void test_strict_report(void **state)
+{
+	static struct elf_report r;
+
+	(void)state;
+	elf_report_init(&r, false);
+	elf_report_add(&r, ELF_R_EI_CLASS, ELF_PHASE_HEADER, -ENOEXEC, "x");
+	assert_int_equal(r.f[0].severity, ELF_STRICT);
+	assert_int_equal(r.f[0].err, -ENOEXEC);
+	assert_false(elf_report_refuses(&r, &r.f[0]));
+	assert_int_equal(elf_report_err(&r, ELF_PHASE_HEADER), 0);
+	elf_report_init(&r, true);
+	for (size_t i = 0; i < ELF_MAX_FINDINGS; i++)
+		elf_report_add(&r, ELF_R_WX_SEGMENT, ELF_PHASE_HEADER, 0, "w");
+	elf_report_add(&r, ELF_R_PHDR_TABLE_PAGE, ELF_PHASE_HEADER, -ENOEXEC, "p");
+	assert_int_equal(r.n, ELF_MAX_FINDINGS);
+	assert_int_equal(r.dropped, 1);
+	assert_int_equal(elf_report_err(&r, ELF_PHASE_HEADER), -ENOEXEC);
+	assert_int_equal(elf_report_first(&r, ELF_PHASE_HEADER)->rule, ELF_R_PHDR_TABLE_PAGE);
+	/* Suspicious findings never take a slot from a refusal. */
+	elf_report_add(&r, ELF_R_WX_SEGMENT, ELF_PHASE_HEADER, 0, "w");
+	assert_int_equal(r.dropped, 2);
+	assert_non_null(elf_report_first(&r, ELF_PHASE_HEADER));
+}
+
+/* The segments that are not PT_LOAD: the specification's rules. */
+static void test_other_segments(void **state)
+{
+	struct img m;
+
+	(void)state;
+	base(&m);
+	m.ph[4] = (Elf64_Phdr){ .p_type = 0x1234 };
+	m.ph[5] = (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_vaddr = 0x900000, .p_memsz = 0x10,
+				.p_filesz = 0x10, .p_offset = 0x2000, .p_align = 8 };
+	m.ph[6] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x100000, .p_filesz = 0x20,
+				.p_memsz = 0x10, .p_align = 3 };
+	m.ph[7] = (Elf64_Phdr){ .p_type = PT_PHDR, .p_offset = 64, .p_vaddr = 0x400040,
+				.p_filesz = 9 * 56, .p_memsz = 9 * 56, .p_align = 8 };
+	m.ph[8] = m.ph[7];
+	m.eh.e_phnum = 9;
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	expect_suspicious("p_type");
+	expect_suspicious("pt_dynamic_not_loaded");
+	expect_suspicious("segment_file");
+	expect_suspicious("segment_filesz");
+	expect_suspicious("segment_align");
+	expect_suspicious("pt_phdr_order");
+	expect_suspicious("pt_phdr_multiple");
+	assert_null(find("pt_phdr"));
+	assert_null(find("pt_dynamic_multiple"));
+	/* An undefined type's other fields are not judged. */
+	m.ph[6].p_type = 0x1235;
+	run(&m, ELF_ROLE_PROGRAM);
+	assert_null(find("segment_file"));
+	base(&m);
+	m.ph[2].p_flags = 0;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("pt_load_flags");
+}
+
+/* Section headers, which only `uexec check` reads. */
+static void test_sections(void **state)
+{
+	struct img m;
+	Elf64_Shdr sh[8];
+
+	(void)state;
+	base(&m);
+	m.eh.e_shoff = 0x2800;
+	m.eh.e_shentsize = sizeof(Elf64_Shdr);
+	m.eh.e_shnum = 8;
+	m.eh.e_shstrndx = 1;
+	m.size = 0x2800 + sizeof(sh);
+	assert_int_equal(run(&m, ELF_ROLE_PROGRAM), 0);
+	assert_int_equal(res.r.n, 0);
+	assert_int_equal(res.lay.shnum, 8);
+	memset(sh, 0, sizeof(sh));
+	sh[1] = (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = 0x100, .sh_size = 16, .sh_addralign = 1 };
+	for (int i = 2; i < 8; i++)
+		sh[i] = (Elf64_Shdr){ .sh_type = SHT_PROGBITS, .sh_offset = 0x1000, .sh_size = 16 };
+	elf_check_shdrs(sh, 0, 8, m.size, &res.lay, &res.r);
+	assert_int_equal(res.r.n, 0);
+	sh[2].sh_offset = m.size - 8;                        /* past the end */
+	sh[3].sh_link = 8;                                   /* no section 8 */
+	sh[4] = (Elf64_Shdr){ .sh_type = SHT_RELA, .sh_entsize = sizeof(Elf64_Rela), .sh_info = 9 };
+	sh[5].sh_addralign = 12;
+	sh[6] = (Elf64_Shdr){ .sh_type = SHT_DYNSYM, .sh_entsize = 16 };
+	sh[7] = (Elf64_Shdr){ .sh_type = SHT_NOBITS, .sh_offset = m.size, .sh_size = 1 << 20 };
+	/* Judged in two chunks, as check reads them. */
+	elf_check_shdrs(sh, 0, 4, m.size, &res.lay, &res.r);
+	elf_check_shdrs(sh + 4, 4, 4, m.size, &res.lay, &res.r);
+	expect_suspicious("sh_offset");
+	expect_suspicious("sh_link");
+	expect_suspicious("sh_info");
+	expect_suspicious("sh_addralign");
+	expect_suspicious("sh_entsize");
+	assert_int_equal(res.r.n, 5); /* SHT_NOBITS takes no file bytes */
+	sh[0].sh_type = SHT_PROGBITS;
+	sh[1].sh_type = SHT_PROGBITS;
+	elf_report_init(&res.r, false);
+	elf_check_shdrs(sh, 0, 2, m.size, &res.lay, &res.r);
+	expect_suspicious("shdr_null");
+	expect_suspicious("e_shstrndx");
+	/* The table's geometry, from the ELF header. */
+	m.eh.e_shstrndx = 8;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_shstrndx");
+	m.eh.e_shoff = m.size - 64;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_shoff");
+	assert_int_equal(res.lay.shnum, 0);
+	m.eh.e_shentsize = 40;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_shentsize");
+	m.eh.e_ehsize = 52;
+	run(&m, ELF_ROLE_PROGRAM);
+	expect_suspicious("e_ehsize");
 }
 
 int main(void)
@@ -679,6 +863,10 @@ int main(void)
 		cmocka_unit_test(test_report_overflow),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_full_report_keeps_first_refusal_of_a_phase),
+		cmocka_unit_test(test_rule_table),
+		cmocka_unit_test(test_strict_report),
+		cmocka_unit_test(test_other_segments),
+		cmocka_unit_test(test_sections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 struct probe {
 	const char *name;

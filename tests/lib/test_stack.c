@@ -9,12 +9,14 @@
 
 #include "bprm.h"
 #include "stack.h"
+#include <uexec/uexec-debug.h>
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #ifndef AT_RSEQ_FEATURE_SIZE
@@ -69,6 +71,22 @@ static struct bprm *request(char *const argv[], char *const envp[])
 	return b;
 }
 
+/* stack_build() as the ELF loader calls it: the area inside a
+ * reservation the request owns, bound for final = stage + delta. With
+ * delta 0 the stack is read where it was written. */
+static int build(struct bprm *b, uintptr_t delta)
+{
+	size_t len;
+	void *p;
+	int err = stack_area_len(b, &len);
+
+	if (err)
+		return err;
+	p = vm_map_mmap(&b->vm, NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(p != MAP_FAILED);
+	return stack_build(b, &info, (uintptr_t)p, (uintptr_t)p + delta, len);
+}
+
 static bool inside(const struct bprm *b, uint64_t a, size_t n)
 {
 	return a >= b->stack_start && a + n <= b->stack_end;
@@ -86,7 +104,7 @@ static void test_layout(void **state)
 	bool nonzero = false;
 
 	(void)state;
-	assert_int_equal(stack_build(b, &info), 0);
+	assert_int_equal(build(b, 0), 0);
 	assert_true(b->stack_start < b->sp && b->sp < b->stack_end);
 	assert_int_equal(b->sp % 16, 0);
 	walk(b, &w);
@@ -158,7 +176,7 @@ static void test_auxv_order_matches_kernel(void **state)
 	n = read(fd, raw, sizeof(raw));
 	close(fd);
 	assert_true(n > 0);
-	assert_int_equal(stack_build(b, &info), 0);
+	assert_int_equal(build(b, 0), 0);
 	walk(b, &w);
 	for (size_t i = 0; i + 1 < (size_t)n / 8 && raw[i] != AT_NULL; i += 2, k++) {
 		assert_true(k < w.nauxv);
@@ -176,7 +194,7 @@ static void test_empty_argv_and_odd_counts(void **state)
 	struct walk w;
 
 	(void)state;
-	assert_int_equal(stack_build(b, &info), 0);
+	assert_int_equal(build(b, 0), 0);
 	assert_int_equal(b->sp % 16, 0);
 	walk(b, &w);
 	assert_int_equal(w.argc, 1);
@@ -192,7 +210,7 @@ static void test_empty_argv_and_odd_counts(void **state)
 		for (int i = 0; i <= extra; i++)
 			av2[i] = av[i];
 		b = request(av2, envp);
-		assert_int_equal(stack_build(b, &info), 0);
+		assert_int_equal(build(b, 0), 0);
 		assert_int_equal(b->sp % 16, 0);
 		walk(b, &w);
 		assert_int_equal(w.argc, extra + 1);
@@ -213,7 +231,7 @@ static void test_execfd_placement(void **state)
 	(void)state;
 	b->have_execfd = true;
 	b->execfd = 7;
-	assert_int_equal(stack_build(b, &info), 0);
+	assert_int_equal(build(b, 0), 0);
 	b->execfd = -1; /* not ours to close */
 	walk(b, &w);
 	for (size_t i = 0; i < w.nauxv; i++) {
@@ -246,10 +264,44 @@ static void test_preserve_argv0_flag(void **state)
 
 	(void)state;
 	b->preserve_argv0 = true;
-	assert_int_equal(stack_build(b, &info), 0);
+	assert_int_equal(build(b, 0), 0);
 	walk(b, &w);
 	assert_int_equal(aux(&w, AT_FLAGS, &found), 1);
 	assert_true(found);
+	bprm_free(b);
+}
+
+/* Written at the staging address for a final one elsewhere: every
+ * pointer is a final address, the bytes are where they were written. */
+static void test_final_addresses(void **state)
+{
+	char *const argv[] = { "prog", "one", NULL };
+	char *const envp[] = { "A=1", NULL };
+	const uintptr_t delta = (uintptr_t)1 << 40;
+	struct bprm *b = request(argv, envp);
+	uint64_t *sp;
+	bool found;
+	struct walk w;
+
+	(void)state;
+	assert_int_equal(build(b, delta), 0);
+	sp = (uint64_t *)(b->sp - delta);
+	assert_int_equal(sp[0], 2);
+	assert_true(b->stack_start <= sp[1] && sp[1] < b->stack_end);
+	assert_string_equal((const char *)(sp[1] - delta), "prog");
+	assert_string_equal((const char *)(sp[2] - delta), "one");
+	assert_string_equal((const char *)(sp[4] - delta), "A=1");
+	assert_int_equal(b->mm.arg_start, sp[1]);
+	assert_int_equal(b->mm.env_start, sp[4]);
+	assert_int_equal(b->mm.env_end, sp[4] + 4);
+	assert_int_equal(b->mm.start_stack, b->sp);
+	w.auxv = (uint64_t (*)[2])(sp + 6);
+	for (w.nauxv = 0; w.auxv[w.nauxv][0] != AT_NULL; w.nauxv++)
+		;
+	assert_int_equal(b->mm.auxv, b->sp + 6 * sizeof(uint64_t));
+	assert_int_equal(b->mm.auxv_size, (w.nauxv + 1) * 16);
+	assert_string_equal((const char *)(aux(&w, AT_EXECFN, &found) - delta), "/usr/bin/prog");
+	assert_true(aux(&w, AT_RANDOM, &found) > b->stack_start);
 	bprm_free(b);
 }
 
@@ -267,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_empty_argv_and_odd_counts),
 		cmocka_unit_test(test_execfd_placement),
 		cmocka_unit_test(test_preserve_argv0_flag),
+		cmocka_unit_test(test_final_addresses),
 		cmocka_unit_test(test_no_leak),
 	};
 

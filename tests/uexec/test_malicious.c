@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include <uexec/uexec.h>
+#include <uexec/uexec-debug.h>
 
 #include "harness.h"
 

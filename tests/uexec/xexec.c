@@ -20,7 +20,7 @@ static void child(enum x_who who, const struct xspec *s, int out_w, int rep_w)
 	static char *const empty[] = { NULL };
 	char *const *envp = s->envp ? s->envp : empty;
 	struct report rep = { 0 };
-	struct uexec_options opt = { .diag = rep.diag, .diag_size = sizeof(rep.diag), .binfmt_rules = s->rules };
+	struct uexec_options opt = { .size = sizeof(opt), .diag = rep.diag, .diag_size = sizeof(rep.diag), .binfmt_rules = s->rules };
 	struct uexec_image *img;
 	int in = s->stdin_fd >= 0 ? s->stdin_fd : open("/dev/null", O_RDONLY);
 	int ret;

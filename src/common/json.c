@@ -1,5 +1,7 @@
 #include "json.h"
 
+#include <math.h>
+
 static void put_str(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -79,6 +81,30 @@ void json_bool(struct json *j, const char *key, bool value)
 {
 	prefix(j, key);
 	fputs(value ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	prefix(j, key);
+	fputs("null", j->f);
+}
+
+void json_double(struct json *j, const char *key, double value)
+{
+	prefix(j, key);
+	if (isfinite(value))
+		fprintf(j->f, "%.6g", value);
+	else
+		fputs("null", j->f);
+}
+
+void json_fixed(struct json *j, const char *key, double value, int decimals)
+{
+	prefix(j, key);
+	if (isfinite(value))
+		fprintf(j->f, "%.*f", decimals, value);
+	else
+		fputs("null", j->f);
 }
 
 void json_hex(struct json *j, const char *key, uint64_t value)

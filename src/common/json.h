@@ -1,4 +1,5 @@
-/* A minimal streaming JSON writer: enough for reports, no allocation. */
+/* A minimal streaming JSON writer: enough for reports, no allocation.
+ * uexec's and leakloop's --json output both go through it. */
 #ifndef UEXEC_JSON_H
 #define UEXEC_JSON_H
 
@@ -20,6 +21,11 @@ void json_string(struct json *j, const char *key, const char *value); /* NULL ->
 void json_int(struct json *j, const char *key, long long value);
 void json_uint(struct json *j, const char *key, unsigned long long value);
 void json_bool(struct json *j, const char *key, bool value);
+void json_null(struct json *j, const char *key);
+/* JSON has no NaN or Infinity: those are null. json_double is "%.6g",
+ * json_fixed has that many decimals ("%.*f"). */
+void json_double(struct json *j, const char *key, double value);
+void json_fixed(struct json *j, const char *key, double value, int decimals);
 /* Addresses as "0x..." strings: JSON numbers lose precision past 2^53. */
 void json_hex(struct json *j, const char *key, uint64_t value);
 /* One element of the array being written, rendered already (len bytes of
