@@ -5,8 +5,9 @@
  * with SIGKILL.  When the signal lands while copy_process() runs, fork
  * fails at its fatal-signal check; with the bug, copy_seccomp() had
  * already taken a reference on the filter for the task that never
- * started, so the whole filter (and its bpf_prog) leaks.  Roughly one
- * kill in several lands there: a leak rate below one object per run.
+ * started, so the whole filter (and its bpf_prog) leaks.  A run makes
+ * ATTEMPTS such forkers, killed after 1..ATTEMPTS ms: each leaks only when
+ * its kill lands inside copy_process(), so the rate is a fraction per run.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -39,9 +40,11 @@ static void forker(int ready)
 	}
 }
 
-int main(void)
+#define ATTEMPTS 8
+
+static int attempt(long delay_ms)
 {
-	struct timespec delay = { 0, 3 * 1000 * 1000 };
+	struct timespec delay = { 0, delay_ms * 1000 * 1000 };
 	int p[2], status;
 	char c;
 	pid_t pid;
@@ -68,5 +71,14 @@ int main(void)
 	nanosleep(&delay, NULL);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+	close(p[0]);
+	return 0;
+}
+
+int main(void)
+{
+	for (long i = 1; i <= ATTEMPTS; i++)
+		if (attempt(i))
+			return 2;
 	return 0;
 }
