@@ -35,6 +35,7 @@ struct ll_backend {
 	struct cache_name *names;	/* sorted by ptr */
 	size_t nnames, names_cap;
 	uint64_t last_outstanding;
+	bool raw;			/* raw_tp entry points loaded */
 	uint32_t nslots;		/* the allocation table (leakloop.bpf.c) */
 	const struct ll_slot *slots;	/* mapped at the first scan */
 	size_t slots_len;
@@ -95,6 +96,84 @@ static void load_gfp_bits(struct ll_backend *b, const struct btf *btf)
 		b->gfp_account = 1u << v;
 }
 
+/*
+ * The kmem and percpu programs come in two sets over the same bodies
+ * (leakloop.bpf.c, LL_TP): tp_btf, and raw_tp for kernels whose verifier
+ * refuses tp_btf programs reading `const void *` arguments (before 6.2).
+ * Exactly one set is loaded; LEAKLOOP_BPF_RAW=1 asks for the raw set.
+ */
+/* The loaded program of an entry-point pair. */
+#define LOADED(b, name) ((b)->raw ? (b)->skel->progs.name##_raw : (b)->skel->progs.name)
+
+static void choose_entry_points(struct leakloop_bpf *skel, bool raw)
+{
+	struct bpf_program *const btf_set[] = {
+		skel->progs.on_kmalloc, skel->progs.on_kmem_cache_alloc, skel->progs.on_kfree,
+		skel->progs.on_kfree_b, skel->progs.on_kmem_cache_free,
+		skel->progs.on_kmem_cache_free_b, skel->progs.on_percpu_alloc,
+		skel->progs.on_percpu_free, skel->progs.on_percpu_free_b,
+	};
+	struct bpf_program *const raw_set[] = {
+		skel->progs.on_kmalloc_raw, skel->progs.on_kmem_cache_alloc_raw,
+		skel->progs.on_kfree_raw, skel->progs.on_kfree_b_raw,
+		skel->progs.on_kmem_cache_free_raw, skel->progs.on_kmem_cache_free_b_raw,
+		skel->progs.on_percpu_alloc_raw, skel->progs.on_percpu_free_raw,
+		skel->progs.on_percpu_free_b_raw,
+	};
+
+	for (size_t i = 0; i < sizeof(btf_set) / sizeof(btf_set[0]); i++) {
+		bpf_program__set_autoload(btf_set[i], !raw);
+		bpf_program__set_autoload(raw_set[i], raw);
+	}
+}
+
+/* Open the object with one set of entry points and size its maps. */
+static int open_object(struct ll_backend *b, const struct ll_backend_config *cfg,
+		       const struct btf *btf, bool raw)
+{
+	b->skel = leakloop_bpf__open();
+	if (!b->skel) {
+		int err = -errno;
+
+		fprintf(stderr, "leakloop: cannot open the BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	choose_entry_points(b->skel, raw);
+	b->raw = raw;
+	b->skel->rodata->self_tgid = (uint32_t)getpid();
+	b->skel->rodata->scope_system = cfg->scope_system;
+	b->skel->rodata->scope_cgroup = cfg->cgroup_id;
+	b->skel->rodata->scope_cgroup_level = cfg->cgroup_level;
+	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_outstanding);
+	/* The slot table in front of the hash map: half as many slots as
+	 * the map's power-of-two bucket count (64 B each, 8 MiB for the
+	 * default), so that few slots are taken and few records overflow. */
+	{
+		uint32_t bits = 12;
+
+		while (bits < 20 && (1ULL << (bits + 1)) < cfg->max_outstanding)
+			bits++;
+		b->nslots = 1U << bits;
+		b->skel->rodata->slot_bits = bits;
+		bpf_map__set_max_entries(b->skel->maps.slots, b->nslots);
+	}
+	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
+	/* percpu tracepoints are optional: older or trimmed kernels lack them. */
+	if (!btf_has_typedef(btf, "btf_trace_percpu_alloc_percpu") ||
+	    !btf_has_typedef(btf, "btf_trace_percpu_free_percpu")) {
+		bpf_program__set_autoload(b->skel->progs.on_percpu_alloc, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_free, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_free_b, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_alloc_raw, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_free_raw, false);
+		bpf_program__set_autoload(b->skel->progs.on_percpu_free_b_raw, false);
+		if (!raw)
+			fprintf(stderr, "leakloop: note: no percpu tracepoints, percpu "
+				"allocations not tracked\n");
+	}
+	return 0;
+}
+
 static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out)
 {
 	static const char *const required[] = {
@@ -105,6 +184,8 @@ static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out
 	};
 	struct ll_backend *b;
 	struct btf *btf = NULL;
+	const char *force_raw = getenv("LEAKLOOP_BPF_RAW");
+	bool raw = force_raw && strcmp(force_raw, "1") == 0;
 	int err;
 
 	verbose = getenv("LEAKLOOP_DEBUG") != NULL;
@@ -139,40 +220,24 @@ static int bpf_open(const struct ll_backend_config *cfg, struct ll_backend **out
 		fprintf(stderr, "leakloop: cannot count CPUs: %s\n", strerror(-err));
 		goto fail;
 	}
-	b->skel = leakloop_bpf__open();
-	if (!b->skel) {
-		err = -errno;
-		fprintf(stderr, "leakloop: cannot open the BPF object: %s\n", strerror(-err));
+	err = open_object(b, cfg, btf, raw);
+	if (err)
 		goto fail;
-	}
-	b->skel->rodata->self_tgid = (uint32_t)getpid();
-	b->skel->rodata->scope_system = cfg->scope_system;
-	b->skel->rodata->scope_cgroup = cfg->cgroup_id;
-	b->skel->rodata->scope_cgroup_level = cfg->cgroup_level;
-	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_outstanding);
-	/* The slot table in front of the hash map: half as many slots as
-	 * the map's power-of-two bucket count (64 B each, 8 MiB for the
-	 * default), so that few slots are taken and few records overflow. */
-	{
-		uint32_t bits = 12;
-
-		while (bits < 20 && (1ULL << (bits + 1)) < cfg->max_outstanding)
-			bits++;
-		b->nslots = 1U << bits;
-		b->skel->rodata->slot_bits = bits;
-		bpf_map__set_max_entries(b->skel->maps.slots, b->nslots);
-	}
-	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
-	/* percpu tracepoints are optional: older or trimmed kernels lack them. */
-	if (!btf_has_typedef(btf, "btf_trace_percpu_alloc_percpu") ||
-	    !btf_has_typedef(btf, "btf_trace_percpu_free_percpu")) {
-		bpf_program__set_autoload(b->skel->progs.on_percpu_alloc, false);
-		bpf_program__set_autoload(b->skel->progs.on_percpu_free, false);
-		bpf_program__set_autoload(b->skel->progs.on_percpu_free_b, false);
-		fprintf(stderr, "leakloop: note: no percpu tracepoints, percpu "
-			"allocations not tracked\n");
-	}
 	err = leakloop_bpf__load(b->skel);
+	if ((err == -EPERM || err == -EACCES) && !raw && geteuid() == 0) {
+		/* Refused as root: the verifier of a kernel before 6.2 on the
+		 * tp_btf set; the raw set reads the same arguments. */
+		leakloop_bpf__destroy(b->skel);
+		b->skel = NULL;
+		raw = true;
+		err = open_object(b, cfg, btf, raw);
+		if (err)
+			goto fail;
+		err = leakloop_bpf__load(b->skel);
+		if (!err)
+			fprintf(stderr, "leakloop: note: the kernel refused tp_btf programs, "
+				"using raw tracepoints\n");
+	}
 	if (err) {
 		if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 			fprintf(stderr, "leakloop: loading BPF programs was refused: "
@@ -501,9 +566,9 @@ static int bpf_counters(struct ll_backend *b, struct ll_counters *out)
 	free(vals);
 	/* A program already running on a CPU when an interrupt fires the same
 	 * tracepoint is skipped by the kernel and counted here: lost events. */
-	out->missed_alloc_events = prog_misses(s->progs.on_kmalloc) +
-		prog_misses(s->progs.on_kmem_cache_alloc) +
-		prog_misses(s->progs.on_page_alloc) + prog_misses(s->progs.on_percpu_alloc);
+	out->missed_alloc_events = prog_misses(LOADED(b, on_kmalloc)) +
+		prog_misses(LOADED(b, on_kmem_cache_alloc)) +
+		prog_misses(s->progs.on_page_alloc) + prog_misses(LOADED(b, on_percpu_alloc));
 	/* Frees have two copies per tracepoint (leakloop.bpf.c). The second
 	 * copy counts the first copy's misses it ran for (seen_misses); the
 	 * other misses of the first copy were missed by both: lost. Read
@@ -511,10 +576,10 @@ static int bpf_counters(struct ll_backend *b, struct ll_counters *out)
 	 * second copy sees it. Entries evicted from the identity table may
 	 * have turned into seen misses that were none: counted as lost. */
 	struct bpf_program *copies[LL_FREE_TPS][2] = {
-		{ s->progs.on_kfree, s->progs.on_kfree_b },
-		{ s->progs.on_kmem_cache_free, s->progs.on_kmem_cache_free_b },
+		{ LOADED(b, on_kfree), LOADED(b, on_kfree_b) },
+		{ LOADED(b, on_kmem_cache_free), LOADED(b, on_kmem_cache_free_b) },
 		{ s->progs.on_page_free, s->progs.on_page_free_b },
-		{ s->progs.on_percpu_free, s->progs.on_percpu_free_b },
+		{ LOADED(b, on_percpu_free), LOADED(b, on_percpu_free_b) },
 	};
 	struct ll_free_state *st = calloc((size_t)b->ncpus, sizeof(*st));
 

@@ -348,9 +348,8 @@ static __always_inline void on_alloc(void *ctx, __u64 addr, __u64 size,
  */
 __u64 named[256] = {};
 
-static __always_inline void name_cache(struct kmem_cache *s, __u64 site)
+static __always_inline void name_cache(__u64 key, const char *cache_name, __u64 site)
 {
-	__u64 key = (__u64)s;
 	__u32 i = (site ^ (site >> 8)) & 255;
 
 	if (named[i] == key)
@@ -358,7 +357,7 @@ static __always_inline void name_cache(struct kmem_cache *s, __u64 site)
 	if (!bpf_map_lookup_elem(&caches, &key)) {
 		char name[32] = {};
 
-		bpf_probe_read_kernel_str(name, sizeof(name), s->name);
+		bpf_probe_read_kernel_str(name, sizeof(name), cache_name);
 		if (bpf_map_update_elem(&caches, &key, name, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&caches, &key))
 			return;	/* caches map full: try again next time */
@@ -545,62 +544,70 @@ static __always_inline void second_free(void *ctx, __u32 tp, __u64 addr)
 	}
 }
 
-SEC("tp_btf/kmalloc")
-int on_kmalloc(__u64 *ctx)
+/*
+ * Each kmem and percpu program has two entry points: a tp_btf one (the
+ * default) and a raw_tp one over the same body.  Kernels before 6.2 refuse
+ * a tp_btf program that reads a `const void *` argument ("arg1 type UNKNOWN
+ * is not a struct"), and every allocation and free tracepoint passes the
+ * object as one; a raw tracepoint program reads its arguments as plain
+ * u64s.  backend_bpf.c loads the raw set when the kernel refuses the other.
+ * The struct kmem_cache pointer is a BTF pointer only in a tp_btf program:
+ * a raw one reads it with BPF_CORE_READ.
+ */
+#define LL_TP(event, fn)						\
+	static __always_inline void fn##_body(__u64 *ctx, const bool raw);	\
+	SEC("tp_btf/" #event) int fn(__u64 *ctx)			\
+	{ fn##_body(ctx, false); return 0; }				\
+	SEC("raw_tp/" #event) int fn##_raw(__u64 *ctx)			\
+	{ fn##_body(ctx, true); return 0; }				\
+	static __always_inline void fn##_body(__u64 *ctx, const bool raw)
+
+LL_TP(kmalloc, on_kmalloc)
 {
 	/* (call_site, ptr, bytes_req, bytes_alloc, gfp_flags, ...) */
 	on_alloc(ctx, ctx[1], ctx[3], 0, (__u32)ctx[4], LL_KMALLOC, ctx[0]);
-	return 0;
 }
 
-SEC("tp_btf/kmem_cache_alloc")
-int on_kmem_cache_alloc(__u64 *ctx)
+LL_TP(kmem_cache_alloc, on_kmem_cache_alloc)
 {
 	struct kmem_cache *s;
 
-	if (!bpf_core_field_exists(struct trace_event_raw_kmem_cache_alloc, __data_loc_name)) {
-		/* Before 6.1: (call_site, ptr, bytes_req, bytes_alloc, gfp) */
+	if (!bpf_core_type_exists(struct trace_event_raw_kmem_cache_alloc)) {
+		/* Before 6.1 (event class kmem_alloc):
+		 * (call_site, ptr, bytes_req, bytes_alloc, gfp) */
 		on_alloc(ctx, ctx[1], ctx[3], 0, (__u32)ctx[4], LL_CACHE, ctx[0]);
-		return 0;
+		return;
 	}
 	/* 6.1+: (call_site, ptr, struct kmem_cache *s, gfp_flags, node) */
 	if (!in_scope())
-		return 0;
-	/* A BTF pointer (tp_btf argument): s->size is a plain load, where
-	 * BPF_CORE_READ would be a bpf_probe_read_kernel call. */
+		return;
+	/* tp_btf: a BTF pointer, s->size is a plain load (BPF_CORE_READ
+	 * would be a bpf_probe_read_kernel call); raw_tp: only the latter. */
 	s = (struct kmem_cache *)ctx[2];
 	if (ctx[1])
-		name_cache(s, ctx[0]);
-	record_alloc(ctx, ctx[1], s->size, (__u64)s, (__u32)ctx[3], LL_CACHE, ctx[0]);
-	return 0;
+		name_cache((__u64)s, raw ? BPF_CORE_READ(s, name) : s->name, ctx[0]);
+	record_alloc(ctx, ctx[1], raw ? BPF_CORE_READ(s, size) : s->size, (__u64)s,
+		     (__u32)ctx[3], LL_CACHE, ctx[0]);
 }
 
-SEC("tp_btf/kfree")
-int on_kfree(__u64 *ctx)
+LL_TP(kfree, on_kfree)
 {
 	first_free(ctx, LL_FREE_KFREE, ctx[1]);	/* (call_site, ptr) on every kernel */
-	return 0;
 }
 
-SEC("tp_btf/kfree")
-int on_kfree_b(__u64 *ctx)
+LL_TP(kfree, on_kfree_b)
 {
 	second_free(ctx, LL_FREE_KFREE, ctx[1]);
-	return 0;
 }
 
-SEC("tp_btf/kmem_cache_free")
-int on_kmem_cache_free(__u64 *ctx)
+LL_TP(kmem_cache_free, on_kmem_cache_free)
 {
 	first_free(ctx, LL_FREE_CACHE, ctx[1]);	/* (call_site, ptr[, s]) */
-	return 0;
 }
 
-SEC("tp_btf/kmem_cache_free")
-int on_kmem_cache_free_b(__u64 *ctx)
+LL_TP(kmem_cache_free, on_kmem_cache_free_b)
 {
 	second_free(ctx, LL_FREE_CACHE, ctx[1]);
-	return 0;
 }
 
 SEC("tp_btf/mm_page_alloc")
@@ -629,8 +636,7 @@ int on_page_free_b(__u64 *ctx)
 	return 0;
 }
 
-SEC("tp_btf/percpu_alloc_percpu")
-int on_percpu_alloc(__u64 *ctx)
+LL_TP(percpu_alloc_percpu, on_percpu_alloc)
 {
 	if (bpf_core_field_exists(struct trace_event_raw_percpu_alloc_percpu, call_site)) {
 		/* 6.0+: (call_site, reserved, is_atomic, size, align,
@@ -640,21 +646,16 @@ int on_percpu_alloc(__u64 *ctx)
 		/* (reserved, is_atomic, size, align, base_addr, off, ptr) */
 		on_alloc(ctx, ctx[6], ctx[2], 0, 0, LL_PERCPU, LL_PERCPU_SITE);
 	}
-	return 0;
 }
 
-SEC("tp_btf/percpu_free_percpu")
-int on_percpu_free(__u64 *ctx)
+LL_TP(percpu_free_percpu, on_percpu_free)
 {
 	first_free(ctx, LL_FREE_PERCPU, ctx[2]);	/* (base_addr, off, ptr) */
-	return 0;
 }
 
-SEC("tp_btf/percpu_free_percpu")
-int on_percpu_free_b(__u64 *ctx)
+LL_TP(percpu_free_percpu, on_percpu_free_b)
 {
 	second_free(ctx, LL_FREE_PERCPU, ctx[2]);
-	return 0;
 }
 
 /* The workload tree: whatever a tracked task forks is tracked too, so the

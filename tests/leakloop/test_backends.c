@@ -291,6 +291,18 @@ static void test_bpf_semleak(void **state)
 	semleak_traced("bpf");
 }
 
+/* The raw_tp entry points (what kernels before 6.2 load): the same
+ * verdict, site and cache as the tp_btf ones. */
+static void test_bpf_raw_semleak(void **state)
+{
+	(void)state;
+	if (!backend_usable("bpf"))
+		skip();
+	assert_int_equal(setenv("LEAKLOOP_BPF_RAW", "1", 1), 0);
+	semleak_traced("bpf");
+	unsetenv("LEAKLOOP_BPF_RAW");
+}
+
 static void test_perf_semleak(void **state)
 {
 	(void)state;
@@ -383,6 +395,14 @@ static void test_bpf_true_clean(void **state)
 {
 	(void)state;
 	assert_true_clean("bpf");
+}
+
+static void test_bpf_raw_true_clean(void **state)
+{
+	(void)state;
+	assert_int_equal(setenv("LEAKLOOP_BPF_RAW", "1", 1), 0);
+	assert_true_clean("bpf");
+	unsetenv("LEAKLOOP_BPF_RAW");
 }
 
 static void test_perf_true_clean(void **state)
@@ -620,6 +640,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_backend),
 		cmocka_unit_test(test_bpf_semleak),
+		cmocka_unit_test(test_bpf_raw_semleak),
+		cmocka_unit_test(test_bpf_raw_true_clean),
 		cmocka_unit_test(test_perf_semleak),
 		cmocka_unit_test(test_slabinfo_semleak),
 		cmocka_unit_test(test_bpf_true_clean),

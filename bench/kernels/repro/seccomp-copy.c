@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reproducer of bugs/seccomp-copy.patch (a1140cb215fa), racy: a child
+ * installs a seccomp filter and forks in a tight loop; the parent kills it
+ * with SIGKILL.  When the signal lands while copy_process() runs, fork
+ * fails at its fatal-signal check; with the bug, copy_seccomp() had
+ * already taken a reference on the filter for the task that never
+ * started, so the whole filter (and its bpf_prog) leaks.  A run makes
+ * ATTEMPTS such forkers, killed after 1..ATTEMPTS ms: each leaks only when
+ * its kill lands inside copy_process(), so the rate is a fraction per run.
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void forker(int ready)
+{
+	struct sock_filter insn[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+	struct sock_fprog prog = { .len = 1, .filter = insn };
+
+	signal(SIGCHLD, SIG_IGN); /* children reaped by the kernel */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+		fprintf(stderr, "seccomp-copy: seccomp filter: %s\n", strerror(errno));
+		_exit(2);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(2);
+	for (;;) {
+		if (fork() == 0)
+			_exit(0);
+	}
+}
+
+#define ATTEMPTS 8
+
+static int attempt(long delay_ms)
+{
+	struct timespec delay = { 0, delay_ms * 1000 * 1000 };
+	int p[2], status;
+	char c;
+	pid_t pid;
+
+	if (pipe(p) != 0) {
+		perror("seccomp-copy: pipe");
+		return 2;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("seccomp-copy: fork");
+		return 2;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		forker(p[1]);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1) {
+		fprintf(stderr, "seccomp-copy: the forker failed to start\n");
+		waitpid(pid, &status, 0);
+		return 2;
+	}
+	nanosleep(&delay, NULL);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(p[0]);
+	return 0;
+}
+
+int main(void)
+{
+	for (long i = 1; i <= ATTEMPTS; i++)
+		if (attempt(i))
+			return 2;
+	return 0;
+}
