@@ -7,24 +7,13 @@
 # to the program but not to the completion fails here.
 # Usage: test_completion.sh SOURCE_ROOT UEXEC [LEAKLOOP]. Prints TAP.
 set -u
+. "$(dirname "$0")/../tap.sh"
 ROOT=$1
 UEXEC=$2
 LEAKLOOP=${3:-}
-n=0
-failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() {	# ok STATUS DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && echo "# $3"
-		failed=1
-	fi
-}
 
 # complete SCRIPT FUNC WORD...: the candidates, sorted, one line, for the
 # last WORD being completed. Runs in a fresh bash from $tmp (file names).

@@ -6,24 +6,13 @@
 # not to the page fails here.
 # Usage: test_man.sh SOURCE_ROOT UEXEC [LEAKLOOP]. Prints TAP.
 set -u
+. "$(dirname "$0")/../tap.sh"
 ROOT=$1
 UEXEC=$2
 LEAKLOOP=${3:-}
-n=0
-failed=0
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
 
-ok() {	# ok STATUS DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-		failed=1
-	fi
-}
 
 if ! command -v man >/dev/null; then
 	# A required package missing is a failure, not a skip.

@@ -7,22 +7,14 @@
 # backend and its report says bpf was not built.
 # Usage: test_backends_built.sh LEAKLOOP HAVE_BPF(0|1). Prints TAP.
 set -u
+. "$(dirname "$0")/../tap.sh"
 LL=$1
 HAVE_BPF=$2
-n=0
-failed=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-ok() {	# ok CONDITION-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		sed 's/^/# /' "$out/stdout" "$out/stderr" 2>/dev/null | head -20
-	fi
+tap_on_failure() {
+	cat "$out/stdout" "$out/stderr" 2>/dev/null | head -20
 }
 
 run() {	# run ARGS...: status in $rc, output in $out/stdout, $out/stderr

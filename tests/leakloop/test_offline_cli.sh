@@ -5,22 +5,14 @@
 # error for every malformed fixture: "leakloop: FILE:LINE: ..." and exit 2.
 # Usage: test_offline_cli.sh LEAKLOOP FIXTURE_DIR. Prints TAP.
 set -u
+. "$(dirname "$0")/../tap.sh"
 LL=$1
 F=$2
-n=0
-failed=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-ok() {	# ok CONDITION-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		sed 's/^/# /' "$out/stdout" "$out/stderr" 2>/dev/null | head -20
-	fi
+tap_on_failure() {
+	cat "$out/stdout" "$out/stderr" 2>/dev/null | head -20
 }
 
 njson=0

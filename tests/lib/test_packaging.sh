@@ -8,23 +8,12 @@
 #    and --static, links and execs a program through the library.
 # Usage: test_packaging.sh BUILD_ROOT CONSUMER_SOURCE. Prints TAP.
 set -u
+. "$(dirname "$0")/../tap.sh"
 BUILD=$1
 SRC=$2
-n=0
-failed=0
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 
-ok() {	# ok STATUS DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-		failed=1
-	fi
-}
 
 for tool in pkg-config nm cc readelf; do
 	if ! command -v $tool >/dev/null; then

@@ -8,23 +8,12 @@
 # kernel").
 # Usage: test_tree.sh UEXEC SOURCE_DIR. Prints TAP.
 set -u
+. "$(dirname "$0")/../tap.sh"
 UEXEC=$1
 SRC=$2
-n=0
-failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() {	# ok STATUS DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-		failed=1
-	fi
-}
 
 # A sanitized build's preload needs the ASan runtime first in LD_PRELOAD of
 # programs that are not instrumented; the tree keeps it there. Their leaks
