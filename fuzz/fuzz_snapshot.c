@@ -3,10 +3,13 @@
  * numbers within the documented bounds, or fail with a "mem:" message;
  * never crash, overflow or leak. Built on its own:
  *   scripts/fuzz snapshot
- * (the source is included so the harness needs no leakloop build). */
-#include "../src/leakloop/snapshot.c"
+ * (linked with snapshot.c and read_file.c only, so the harness needs no
+ * leakloop build). */
+#include "snapshot.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

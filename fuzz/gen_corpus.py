@@ -286,7 +286,10 @@ def seeds(d):
     os.makedirs(script, exist_ok=True)
     lines = [b'#!/bin/sh\n', b'#! /bin/sh -e\n', b'#!/bin/sh\0-x\n', b'#!\t/bin/sh\t-x  y\t\n',
              b'#!/bin/sh\r\n', b'#!\n', b'#!/' + b'a' * 260, b'#!/bin/sh ' + b'b' * 250,
-             b'#!/nonexistent\n', b'#!   \n', b'#!/bin/sh' + b' ' * 247 + b'\n']
+             b'#!/nonexistent\n', b'#!   \n', b'#!/bin/sh' + b' ' * 247 + b'\n',
+             # The explain hints' escapes at every length: no-break spaces
+             # (6 characters each shown) and control bytes filling the line.
+             b'#!' + b'\xc2\xa0' * 127 + b'\n', b'#!/x' + b'\x01' * 250 + b'\n', b'#!/bin/sh\xc2\xa0\n']
     for i, line in enumerate(lines):
         with open(os.path.join(script, 'line%02d' % i), 'wb') as f:
             f.write(line)

@@ -27,17 +27,29 @@ size_t binfmt_hint_escape(const char *s, char *out, size_t n)
 
 	if (!n)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && k + 5 < n; p++) {
+	/* Each byte becomes a piece of up to 6 characters; a piece that does
+	 * not fit whole ends the text, so out always holds whole escapes and
+	 * its NUL within n bytes. */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char piece[8];
+		size_t len;
+
 		if (*p == '\r')
-			k += (size_t)snprintf(out + k, n - k, "\\r");
+			len = (size_t)snprintf(piece, sizeof(piece), "\\r");
 		else if (*p == '\t')
-			k += (size_t)snprintf(out + k, n - k, "\\t");
+			len = (size_t)snprintf(piece, sizeof(piece), "\\t");
 		else if (*p < 0x20 || *p == 0x7f)
-			k += (size_t)snprintf(out + k, n - k, "\\x%02x", *p);
+			len = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", *p);
 		else if (*p == 0xc2 && p[1] == 0xa0)
-			k += (size_t)snprintf(out + k, n - k, "\\u00a0"), p++;
+			len = (size_t)snprintf(piece, sizeof(piece), "\\u00a0");
 		else
-			out[k++] = (char)*p;
+			piece[0] = (char)*p, len = 1;
+		if (len >= n - k)
+			break;
+		memcpy(out + k, piece, len);
+		k += len;
+		if (*p == 0xc2 && p[1] == 0xa0)
+			p++;
 	}
 	out[k] = '\0';
 	return k;

@@ -28,6 +28,23 @@ static void t_escape(void **state)
 	/* Bounded: never past the buffer, always terminated. */
 	binfmt_hint_escape("\r\r\r\r\r\r\r\r", out, 8);
 	assert_true(strlen(out) < 8);
+	/* Every size, with the longest escape (6 characters) at every offset:
+	 * the byte after the buffer is never written (the fuzzer found
+	 * \u00a0 written past a 256-byte buffer), the text is whole escapes. */
+	for (size_t n = 1; n <= 40; n++)
+		for (size_t lead = 0; lead < 8; lead++) {
+			char in[64], buf[48];
+			size_t len;
+
+			memset(in, 'a', lead);
+			strcpy(in + lead, "\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0");
+			memset(buf, '#', sizeof(buf));
+			len = binfmt_hint_escape(in, buf, n);
+			assert_true(len < n);
+			assert_int_equal(strlen(buf), len);
+			assert_int_equal(buf[n], '#');
+			assert_true(len <= lead || (len - lead) % 6 == 0);
+		}
 }
 
 static void t_interp(void **state)
