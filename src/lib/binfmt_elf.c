@@ -253,16 +253,15 @@ static bool overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
 #define VDSO_MARGIN ((uintptr_t)1 << 20)
 
 /* Would the areas, at their final addresses, fit a fresh mm: inside the
- * user address space, clear of each other, of the staging range (the
- * trampoline runs there while they move) and of the vDSO? */
-static bool layout_fits(const struct bprm_stage *st, uintptr_t vdso)
+ * user address space, clear of each other and of the vDSO? */
+static bool finals_fit(const struct bprm_stage *st, uintptr_t vdso)
 {
 	for (int i = 0; i < BPRM_AREAS; i++) {
 		const struct bprm_area *a = &st->area[i];
 
 		if (!a->len)
 			continue;
-		if (!a->final || a->final > MM_TASK_SIZE - a->len || overlaps(a->final, a->len, st->base, st->len) ||
+		if (!a->final || a->final > MM_TASK_SIZE - a->len ||
 		    (vdso && overlaps(a->final, a->len, vdso - VDSO_MARGIN, 2 * VDSO_MARGIN)))
 			return false;
 		for (int j = 0; j < i; j++)
@@ -272,12 +271,124 @@ static bool layout_fits(const struct bprm_stage *st, uintptr_t vdso)
 	return true;
 }
 
-/* The new image's addresses. Staging: one reservation wherever this
- * process has room, the trampoline's slot first, then the program, the
- * interpreter and the stack. Final: where the kernel would put each in a
+/* The caller's main stack grows down from its top (where AT_EXECFN's
+ * string is) as far as RLIMIT_STACK, and a mapping within that reach, or
+ * within the kernel's guard gap below it, stops it growing: an area there
+ * is not reserved in place (the caller keeps running until the jump, and
+ * for good when the request is released) but staged. Without AT_EXECFN,
+ * everything above the stack pointer's reach counts as the stack's. */
+#define STACK_REACH_CAP ((uintptr_t)1 << 30)
+#define STACK_GUARD_GAP ((uintptr_t)256 * ELF_PAGE_SIZE)
+
+static bool in_stack_reach(const struct bprm *b, uintptr_t start, size_t len)
+{
+	const uintptr_t execfn = (uintptr_t)getauxval(AT_EXECFN);
+	const uintptr_t top = execfn ? execfn + 2 * ELF_PAGE_SIZE : MM_TASK_SIZE;
+	const uintptr_t from = execfn ? execfn : (uintptr_t)__builtin_frame_address(0);
+	uintptr_t reach = b->rlim_stack < STACK_REACH_CAP ? (uintptr_t)b->rlim_stack : STACK_REACH_CAP;
+
+	reach += STACK_GUARD_GAP;
+	reach = from > reach ? from - reach : 0;
+	return overlaps(start, len, reach, top - reach);
+}
+
+/* Where the bytes of each area are prepared. Where this process leaves
+ * the final range free (the common case: a PIE caller), the area is
+ * reserved there, in place, and the trampoline leaves it where it is;
+ * where the caller's image, heap, libraries or stack are in the way, it
+ * is staged: prepared in a staging range and moved to its final address
+ * after the old address space is gone. MAP_FIXED_NOREPLACE makes the test
+ * and the reservation one step, so no other thread can map there in
+ * between. The area's stage is its final address (in place) or 0 (to be
+ * staged). */
+static int reserve_in_place(struct bprm *b, const char *path, size_t *staged)
+{
+	for (int i = 0; i < BPRM_AREAS; i++) {
+		struct bprm_area *a = &b->stage.area[i];
+		void *p;
+
+		a->stage = 0;
+		if (!a->len)
+			continue;
+		if (!in_stack_reach(b, a->final, a->len)) {
+			p = vm_map_mmap(&b->vm, (void *)a->final, a->len, PROT_NONE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == (void *)a->final) {
+				a->stage = a->final;
+				continue;
+			}
+			/* A kernel before 4.17 takes the address as a hint. */
+			if (p != MAP_FAILED)
+				vm_map_unmap_last(&b->vm);
+			else if (errno != EEXIST)
+				return bprm_fail(b, -errno, "%s: cannot reserve 0x%lx-0x%lx for the new image", path,
+						 (unsigned long)a->final, (unsigned long)(a->final + a->len));
+		}
+		if (__builtin_add_overflow(*staged, a->len, staged))
+			return bprm_fail(b, -ENOMEM, "%s: the image and its stack do not fit in the address space",
+					 path);
+	}
+	return 0;
+}
+
+/* The staging range: the trampoline's slot first, then each staged area.
+ * Wherever the kernel's mmap finds room, but clear of every staged area's
+ * final range (the trampoline runs there while they move in). A range
+ * that is not is kept reserved while the next is sought, so that the
+ * kernel offers another, then given back. */
+#define STAGING_TRIES 8
+
+static int reserve_staging(struct bprm *b, const char *path, size_t len)
+{
+	struct bprm_stage *st = &b->stage;
+	uintptr_t missed[STAGING_TRIES], next;
+	size_t nmissed = 0;
+	int err = 0;
+
+	for (;;) {
+		void *p = vm_map_mmap(&b->vm, NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		bool clear = true;
+
+		if (p == MAP_FAILED) {
+			err = bprm_fail(b, -errno, "%s: cannot reserve %zu bytes of address space to prepare the image in",
+					path, len);
+			break;
+		}
+		for (int i = 0; i < BPRM_AREAS; i++)
+			if (st->area[i].len && !st->area[i].stage &&
+			    overlaps(st->area[i].final, st->area[i].len, (uintptr_t)p, len))
+				clear = false;
+		if (clear) {
+			st->base = (uintptr_t)p;
+			st->len = len;
+			break;
+		}
+		if (nmissed == STAGING_TRIES) {
+			vm_map_unmap_last(&b->vm);
+			err = bprm_fail(b, -ENOMEM, "%s: no range of this process to prepare the image in is clear of "
+					"where it goes", path);
+			break;
+		}
+		missed[nmissed++] = (uintptr_t)p;
+	}
+	for (size_t i = 0; i < nmissed; i++)
+		vm_map_unmap(&b->vm, missed[i]);
+	if (err)
+		return err;
+	next = st->base + EXEC_MMAP_SLOT;
+	for (int i = 0; i < BPRM_AREAS; i++)
+		if (st->area[i].len && !st->area[i].stage) {
+			st->area[i].stage = next;
+			next += st->area[i].len;
+		}
+	return 0;
+}
+
+/* The new image's addresses. Final: where the kernel would put each in a
  * fresh mm (its order: the stack, the program, the interpreter in the
  * mmap area below the mmap base); a random choice that collides with the
- * staging range or the vDSO is drawn again, as a fixed one cannot be. */
+ * vDSO is drawn again, as a fixed one cannot be. Then each area in place
+ * or staged (above), and the trampoline's page. */
 static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
 {
 	const struct elf_layout *pl = &c->prog.lay;
@@ -285,8 +396,8 @@ static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
 	const unsigned long pers = (unsigned long)personality(0xffffffff);
 	const uintptr_t vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
 	struct bprm_stage *st = &b->stage;
-	size_t len;
-	void *p;
+	size_t staged = EXEC_MMAP_SLOT;
+	int attempt, err;
 
 	/* Each PT_LOAD is a file mapping and a bss mapping, and padzero()'s
 	 * mprotect may leave one more split: the moves must fit the
@@ -299,20 +410,7 @@ static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
 	st->area[0].len = pl->total;
 	st->area[1].len = interp ? c->interp.lay.total : 0;
 	st->area[2].len = stack_len;
-	if (__builtin_add_overflow(st->area[0].len, st->area[1].len, &len) ||
-	    __builtin_add_overflow(len, st->area[2].len, &len) ||
-	    __builtin_add_overflow(len, EXEC_MMAP_SLOT, &len))
-		return bprm_fail(b, -ENOMEM, "%s: the image and its stack do not fit in the address space", c->prog.path);
-	p = vm_map_mmap(&b->vm, NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return bprm_fail(b, -errno, "%s: cannot reserve %zu bytes of address space to prepare the image in",
-				 c->prog.path, len);
-	st->base = (uintptr_t)p;
-	st->len = len;
-	st->area[0].stage = st->base + EXEC_MMAP_SLOT;
-	st->area[1].stage = st->area[0].stage + st->area[0].len;
-	st->area[2].stage = st->area[1].stage + st->area[1].len;
-	for (int attempt = 0; attempt < 16; attempt++) {
+	for (attempt = 0; attempt < 16; attempt++) {
 		struct mm_layout *l = &c->mm;
 
 		mm_layout_pick(l, b->rlim_stack, pers);
@@ -325,12 +423,17 @@ static int place_image(struct bprm *b, struct elf_ctx *c, size_t stack_len)
 			st->area[0].final = mm_layout_mmap(l, pl->total, pl->max_align);
 		if (interp)
 			st->area[1].final = mm_layout_mmap(l, c->interp.lay.total, c->interp.lay.max_align);
-		if (layout_fits(st, vdso))
-			return exec_mmap_map_code(b);
+		if (finals_fit(st, vdso))
+			break;
 	}
-	return bprm_fail(b, -ENOMEM, "%s needs 0x%lx-0x%lx, which this process cannot leave free for it (the vDSO "
-			 "or the range uexec prepares the image in is there)", c->prog.path,
-			 (unsigned long)st->area[0].final, (unsigned long)(st->area[0].final + st->area[0].len));
+	if (attempt == 16)
+		return bprm_fail(b, -ENOMEM, "%s needs 0x%lx-0x%lx, which this process cannot leave free for it (the "
+				 "vDSO is there)", c->prog.path, (unsigned long)st->area[0].final,
+				 (unsigned long)(st->area[0].final + st->area[0].len));
+	err = reserve_in_place(b, c->prog.path, &staged);
+	if (!err)
+		err = reserve_staging(b, c->prog.path, staged);
+	return err ? err : exec_mmap_map_code(b);
 }
 
 static void trace_value(const struct bprm *b, enum uexec_event_kind kind, uint64_t v)

@@ -39,10 +39,12 @@ struct bprm_mm {
 	size_t auxv_size;        /* bytes */
 };
 
-/* The new image as prepared (binfmt_elf.c): one staging reservation of
- * this process (a record of vm), its first EXEC_MMAP_SLOT bytes left for
- * the trampoline, then the program, the interpreter and the stack, each at
- * stage and bound for final, where the trampoline moves it (exec_mmap.c).
+/* The new image as prepared (binfmt_elf.c): the program, the interpreter
+ * and the stack, each an area bound for final. An area is reserved in
+ * place (stage == final, a record of vm of its own) where this process
+ * leaves that range free, else staged: prepared at stage in one staging
+ * reservation (a record of vm), after its first EXEC_MMAP_SLOT bytes,
+ * which are the trampoline's, and moved to final by it (exec_mmap.c).
  * len 0: no such area. */
 #define BPRM_AREAS 3
 struct bprm_area {

@@ -1,12 +1,12 @@
-/* Segment mapping. The image goes into its part of the staging range (one
- * PROT_NONE reservation, one record in b->vm, so rollback is a single
+/* Segment mapping. The image goes into its area (one PROT_NONE
+ * reservation, in place or in the staging range, so rollback is a single
  * munmap), each PT_LOAD mapped over it with MAP_FIXED from the file,
  * already with its final protections: no page is ever writable and then
  * executable, which hardened hosts refuse. The parts no segment covers
- * stay PROT_NONE there and are not moved to the final address: holes, as
- * the kernel leaves them. Addresses shown (explain) and written (the
- * diagnoses) are the final ones; the bytes are reached at the staging
- * ones, delta below. */
+ * stay PROT_NONE there until the trampoline makes them holes, as the
+ * kernel leaves them. Addresses shown (explain) and written (the
+ * diagnoses) are the final ones; the bytes are reached at the prepared
+ * ones, delta below (0 for an area in place). */
 #include "elf_map.h"
 #include "bprm.h"
 #include "sys.h"

@@ -11,9 +11,10 @@
 struct bprm;
 
 /* Map every PT_LOAD of the image open on fd, with its final protections,
- * straight from the file, into [stage, stage + lay->total): a part of the
- * staging reservation b->vm owns. final is where the image's lowest page
- * goes in the new program (the trampoline moves it there); *bias, what is
+ * straight from the file, into [stage, stage + lay->total): a reservation
+ * b->vm owns (the area's own, in place, or a part of the staging one).
+ * final is where the image's lowest page goes in the new program (stage
+ * itself, or where the trampoline moves it); *bias, what is
  * added to every p_vaddr there, final - lay->lo. Events and diagnoses
  * name final addresses. Returns 0 or -errno with the diagnosis recorded;
  * the caller's rollback removes whatever was made. */

@@ -2,17 +2,19 @@
  * takes its final addresses, from a trampoline that is part of neither.
  *
  * The kernel gives the new program a fresh mm. uexec prepared the image
- * (binfmt_elf.c) in a staging range of the old one, laid out for its final
- * addresses, which the caller's own image, heap, libraries or stack may
- * occupy. The trampoline, a page of its own (read+exec, never writable
- * and executable at once) in the first bytes of the staging range, runs
- * after everything else:
- *   1. unmap every mapping of the old process except the staging range and
- *      the vDSO: the caller's executable, libraries, heap and stack (this
- *      is also what lets the kernel accept a new /proc/self/exe:
- *      replace_mm_exe_file() refuses with EBUSY while the old executable
- *      is mapped);
- *   2. move each mapping of the new image to its final address
+ * (binfmt_elf.c) at its final addresses where the old address space left
+ * them free, and in a staging range, laid out for its final addresses,
+ * where the caller's own image, heap, libraries or stack are in the way.
+ * The trampoline, a page of its own (read+exec, never writable and
+ * executable at once) in the first bytes of the staging range, runs after
+ * everything else:
+ *   1. unmap every mapping of the old process except the staging range,
+ *      the areas prepared in place and the vDSO: the caller's executable,
+ *      libraries, heap and stack (this is also what lets the kernel accept
+ *      a new /proc/self/exe: replace_mm_exe_file() refuses with EBUSY while
+ *      the old executable is mapped), and the reservation filler of the
+ *      areas in place, where no segment is (the kernel leaves holes there);
+ *   2. move each mapping of a staged area to its final address
  *      (mremap(MREMAP_MAYMOVE | MREMAP_FIXED): page tables move, no byte
  *      is copied); prepare chose final addresses clear of each other, of
  *      the staging range and of the vDSO, so a move can fail only as the
@@ -181,7 +183,14 @@ struct maps_scan {
 	struct exec_mmap_keep keep[16];
 	size_t nkeep;
 	uint64_t top;		/* end of the highest ordinary mapping */
+	uint64_t holes[MAX_MOVES][2];	/* munmap(start, len) */
+	size_t nholes;
 };
+
+static bool in_place(const struct bprm_area *a)
+{
+	return a->len && a->stage == a->final;
+}
 
 /* The parts of a mapping [s, e) of the staging range that belong to an
  * area of the image, each a move to its final address. The reservation's
@@ -193,7 +202,7 @@ static bool add_moves(struct maps_scan *m, uint64_t s, uint64_t e, bool filler)
 		const struct bprm_area *a = &m->st->area[i];
 		uint64_t lo = s > a->stage ? s : a->stage, hi = e < a->stage + a->len ? e : a->stage + a->len;
 
-		if (!a->len || lo >= hi)
+		if (!a->len || in_place(a) || lo >= hi)
 			continue;
 		if (m->d->nmoves == MAX_MOVES)
 			return false;
@@ -201,6 +210,25 @@ static bool add_moves(struct maps_scan *m, uint64_t s, uint64_t e, bool filler)
 		m->d->moves[m->d->nmoves][1] = hi - lo;
 		m->d->moves[m->d->nmoves][2] = lo - a->stage + a->final;
 		m->d->nmoves++;
+	}
+	return true;
+}
+
+/* The filler of an area reserved in place, where [s, e) covers it: a
+ * hole to make, as the kernel leaves one where no segment is. */
+static bool add_holes(struct maps_scan *m, uint64_t s, uint64_t e)
+{
+	for (size_t i = 0; i < BPRM_AREAS; i++) {
+		const struct bprm_area *a = &m->st->area[i];
+		uint64_t lo = s > a->final ? s : a->final, hi = e < a->final + a->len ? e : a->final + a->len;
+
+		if (!in_place(a) || lo >= hi)
+			continue;
+		if (m->nholes == MAX_MOVES)
+			return false;
+		m->holes[m->nholes][0] = lo;
+		m->holes[m->nholes][1] = hi - lo;
+		m->nholes++;
 	}
 	return true;
 }
@@ -224,8 +252,6 @@ static bool map_line(struct maps_scan *m, const char *l)
 	}
 	if (e > m->top)
 		m->top = e;
-	if (s >= m->st->base + m->st->len || e <= m->st->base)
-		return true;
 	while (*p == ' ')
 		p++;
 	none = !strncmp(p, "---", 3);
@@ -235,7 +261,9 @@ static bool map_line(struct maps_scan *m, const char *l)
 	inode = 0;
 	while (*p >= '0' && *p <= '9')
 		inode = inode * 10 + (uint64_t)(*p++ - '0');
-	return add_moves(m, s, e, none && inode == 0);
+	if (s < m->st->base + m->st->len && e > m->st->base)
+		return add_moves(m, s, e, none && inode == 0);
+	return none && inode == 0 ? add_holes(m, s, e) : true;
 }
 
 /* [0, top) minus the kept areas, as munmap ranges. Gaps between old
@@ -327,11 +355,16 @@ _Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struc
 	struct maps_scan m = { .st = st, .d = d };
 
 	d->nmoves = 0;
-	if (!scan_maps(&m) || m.nkeep == sizeof(m.keep) / sizeof(m.keep[0]))
+	if (!scan_maps(&m) || m.nkeep > sizeof(m.keep) / sizeof(m.keep[0]) - 1 - BPRM_AREAS)
 		exec_mmap_die();
 	m.keep[m.nkeep++] = (struct exec_mmap_keep){ st->base, st->base + st->len };
-	if (!complement(d, m.keep, m.nkeep, m.top))
+	for (size_t i = 0; i < BPRM_AREAS; i++)
+		if (in_place(&st->area[i]))
+			m.keep[m.nkeep++] = (struct exec_mmap_keep){ st->area[i].final, st->area[i].final + st->area[i].len };
+	if (!complement(d, m.keep, m.nkeep, m.top) || d->nranges + m.nholes > MAX_RANGES)
 		exec_mmap_die();
+	memcpy(d->ranges[d->nranges], m.holes, m.nholes * sizeof(m.holes[0]));
+	d->nranges += m.nholes;
 	d->rest_start = st->base + EXEC_MMAP_SLOT;
 	d->rest_len = st->len - EXEC_MMAP_SLOT;
 	((void (*)(uintptr_t, uintptr_t, uintptr_t))t->code)(entry, sp, t->data);

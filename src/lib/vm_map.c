@@ -69,13 +69,13 @@ void *vm_map_mmap_within(struct vm_map *m, void *addr, size_t len, int prot, int
 }
 
 /* The one place a record goes: unmapped or kept, then freed and uncounted. */
-static void drop_head(struct vm_map *m, int unmap)
+static void drop(struct vm_map *m, struct vm_area **link, int unmap)
 {
-	struct vm_area *a = m->head;
+	struct vm_area *a = *link;
 
 	if (unmap)
 		munmap((void *)a->start, a->len);
-	m->head = a->next;
+	*link = a->next;
 	m->count--;
 	counter_sub(&live_areas, 1);
 	kmem_cache_free(&vm_area_cache, a);
@@ -84,13 +84,22 @@ static void drop_head(struct vm_map *m, int unmap)
 static void release(struct vm_map *m, int unmap)
 {
 	while (m->head)
-		drop_head(m, unmap);
+		drop(m, &m->head, unmap);
 }
 
 void vm_map_unmap_last(struct vm_map *m)
 {
 	if (m->head)
-		drop_head(m, 1);
+		drop(m, &m->head, 1);
+}
+
+void vm_map_unmap(struct vm_map *m, uintptr_t start)
+{
+	for (struct vm_area **link = &m->head; *link; link = &(*link)->next)
+		if ((*link)->start == start) {
+			drop(m, link, 1);
+			return;
+		}
 }
 
 void vm_map_rollback(struct vm_map *m)

@@ -26,6 +26,8 @@ void *vm_map_mmap(struct vm_map *m, void *addr, size_t len, int prot, int flags,
 void *vm_map_mmap_within(struct vm_map *m, void *addr, size_t len, int prot, int flags, int fd, off_t off);
 /* Unmap and forget the area recorded last (a placement that missed). */
 void vm_map_unmap_last(struct vm_map *m);
+/* Unmap and forget the area that starts at start (none: nothing). */
+void vm_map_unmap(struct vm_map *m, uintptr_t start);
 /* Unmap every area and free the records: the error path. */
 void vm_map_rollback(struct vm_map *m);
 /* Keep the mappings, free the records: the point of no return. */

@@ -136,9 +136,17 @@ int main(int argc, char **argv, char **envp)
 
 	/* mappings */
 	char *paths[4096];
-	int np = 0;
+	int np = 0, none = 0;
 	f = fopen("/proc/self/maps", "r");
 	while (f && fgets(buf, sizeof(buf), f) && np < 4096) {
+		unsigned long inode = 1;
+		char perms[8] = "";
+
+		/* Anonymous PROT_NONE mappings: where the kernel leaves holes
+		 * (gaps between segments, below the stack), none. */
+		if (sscanf(buf, "%*x-%*x %7s %*x %*x:%*x %lu", perms, &inode) == 2 && !strcmp(perms, "---p") &&
+		    inode == 0)
+			none++;
 		char *p = strchr(buf, '/');
 		char *s = strchr(buf, '[');
 		char *nl = strchr(buf, '\n');
@@ -151,6 +159,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (f)
 		fclose(f);
+	printf("map_anon_prot_none %d\n", none);
 	qsort(paths, (size_t)np, sizeof(paths[0]), cmp_str);
 	for (int i = 0; i < np; i++) {
 		if (i && !strcmp(paths[i], paths[i - 1]))

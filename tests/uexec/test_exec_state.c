@@ -206,7 +206,7 @@ static void drop_trampoline_page(void)
 static void t_old_image_unmapped(void **st)
 {
 	(void)st;
-	const char *keys[] = {"map", "map_special", NULL};
+	const char *keys[] = {"map", "map_special", "map_anon_prot_none", NULL};
 	drop_trampoline_page();
 	compare_keys("mappings", keys);
 }
