@@ -58,11 +58,13 @@ arch_exec_tramp:
 	add	$24, %r15
 	dec	%r14
 	jmp	3b
-4:	mov	$11, %eax	/* munmap(rest start, rest len) */
+4:	mov	248(%rbx), %rsi	/* munmap(rest start, rest len), if any is left */
+	test	%rsi, %rsi
+	jz	6f
+	mov	$11, %eax
 	mov	240(%rbx), %rdi
-	mov	248(%rbx), %rsi
 	syscall
-	mov	$157, %eax	/* prctl(PR_SET_MM, PR_SET_MM_MAP, map, 104, 0) */
+6:	mov	$157, %eax	/* prctl(PR_SET_MM, PR_SET_MM_MAP, map, 104, 0) */
 	mov	$35, %edi
 	mov	$14, %esi
 	lea	16(%rbx), %rdx
