@@ -240,7 +240,6 @@ int cmd_explain(int argc, char **argv)
 	if (x.json) {
 		json_begin_object(&x.j, NULL);
 		json_string(&x.j, "program", a.prog);
-		json_string(&x.j, "path", a.path);
 		json_begin_array(&x.j, "argv");
 		for (size_t i = 0; a.argv[i]; i++)
 			json_string(&x.j, NULL, a.argv[i]);
@@ -251,8 +250,11 @@ int cmd_explain(int argc, char **argv)
 		       a.path && strcmp(a.path, a.prog) ? a.path : "");
 	}
 	err = -exec_args_prepare(&a, &opt, &img);
-	if (x.json)
+	if (x.json) {
 		json_end_array(&x.j);
+		/* PROG as given with a '/', or the PATH candidate chosen. */
+		json_string(&x.j, "path", a.path ? a.path : img ? uexec_image_filename(img) : NULL);
+	}
 	if (err == 0 && x.have_program) {
 		struct explain_loader_in in = {
 			.program = x.program,

@@ -305,8 +305,16 @@ static void t_json(void **state)
 		    "assert o[\"liba.so\"][\"rule\"] == \"RUNPATH\" and o[\"liba.so\"][\"rule_owner\"] == \"./m\"\n"
 		    "assert not o[\"libb.so\"][\"found\"] and o[\"libb.so\"][\"tried\"], o[\"libb.so\"]\n"
 		    "assert o[\"libc.so.6\"][\"rule\"] == \"ld.so.cache\"\n"
-		    "assert [n[\"name\"] for n in o[\"liba.so\"][\"needed\"]] == [\"libb.so\"]'",
-		    dir, prelude, dir, h_uexec_bin());
+		    "assert [n[\"name\"] for n in o[\"liba.so\"][\"needed\"]] == [\"libb.so\"]\n"
+		    "assert d[\"path\"] == \"./m\", d[\"path\"]' && "
+		    /* A name without '/': path is the PATH candidate chosen, null
+		     * when there is none. */
+		    "{ PATH=/nonexistent:'%s' '%s' explain --json m; test $? = 1; } > path.json && "
+		    "{ PATH=/nonexistent '%s' explain --json m; test $? = 1; } > none.json && python3 -c '"
+		    "import json\n"
+		    "p = json.load(open(\"path.json\"))[\"path\"]; assert p == \"%s/m\", p\n"
+		    "n = json.load(open(\"none.json\")); assert n[\"path\"] is None and n[\"result\"][\"errno\"] == \"ENOENT\", n'",
+		    dir, prelude, dir, h_uexec_bin(), dir, h_uexec_bin(), h_uexec_bin(), dir);
 	assert_int_equal(h_sh(cmd, BUILD_MS), 0);
 	free(cmd);
 	free(dir);
