@@ -207,6 +207,97 @@ static int build_argv(struct exec_args *a, int argc, char **argv, int first, con
 	return 0;
 }
 
+/* What the options say beyond struct exec_args: what the environment is
+ * built from, and argv[0]. */
+struct parsed {
+	const char *cmd;
+	bool allow_json, allow_fd, allow_tree;
+	const char *argv0;
+	bool clear_env;
+	char **sets;		/* --env NAME=VALUE, in order */
+	size_t nsets;
+};
+
+/* One option (getopt_long's c). 0, EXIT_USAGE after saying why, or -1
+ * after printing the help. */
+static int take_option(struct exec_args *a, struct parsed *p, int c)
+{
+	const char *cmd = p->cmd;
+
+	switch (c) {
+	case 'a':
+		p->argv0 = optarg;
+		return 0;
+	case 'i':
+		p->clear_env = true;
+		return 0;
+	case 'e':
+		if (!strchr(optarg, '=')) {
+			fprintf(stderr, "uexec %s: --env needs NAME=VALUE, got '%s'\n", cmd, optarg);
+			return EXIT_USAGE;
+		}
+		p->sets[p->nsets++] = optarg;
+		return 0;
+	case 'j':
+		if (!p->allow_json)
+			break;
+		a->json = true;
+		return 0;
+	case 'H':
+		a->binfmt.host = true;
+		return 0;
+	case 'D':
+		if (a->binfmt.ndirs == BINFMT_MAX_DIRS) {
+			fprintf(stderr, "uexec %s: at most %d --binfmt-dir\n", cmd, BINFMT_MAX_DIRS);
+			return EXIT_USAGE;
+		}
+		a->binfmt.dirs[a->binfmt.ndirs++] = optarg;
+		return 0;
+	case 'N':
+		a->binfmt.no_defaults = true;
+		return 0;
+	case 'S':
+		a->strict = true;
+		return 0;
+	case 'T':
+	case 'L':
+		if (!p->allow_tree)
+			break;
+		a->tree = true;
+		if (c == 'L')
+			a->tree_log = optarg;
+		return 0;
+	case 'F':
+		if (!p->allow_fd)
+			break;
+		if (parse_fd(optarg, &a->fd) < 0) {
+			fprintf(stderr, "uexec %s: --fd needs a descriptor number, got '%s'\n", cmd, optarg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case 'h':
+		print_help(cmd, p->allow_json, p->allow_fd, p->allow_tree);
+		return -1;
+	default:
+		break;
+	}
+	fprintf(stderr, "uexec %s: unknown option; see 'uexec %s --help'\n", cmd, cmd);
+	return EXIT_USAGE;
+}
+
+/* The program's environment: this one's (or none with -i), then each
+ * --env in order. 0 or -ENOMEM. */
+static int build_envp(struct exec_args *a, const struct parsed *p)
+{
+	a->envp = p->clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
+	if (!a->envp)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsets; i++)
+		if (env_set(&a->envp, p->sets[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json, const char *cmd)
 {
 	static const struct option opts[] = {
@@ -226,94 +317,28 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 	};
 	/* Only run and explain know how to prepare from a descriptor or
 	 * from memory (exec_args_prepare); the other commands take a path. */
-	const bool allow_fd = !strcmp(cmd, "run") || !strcmp(cmd, "explain");
-	const bool allow_tree = !strcmp(cmd, "run");
-	const char *argv0 = NULL;
-	char **sets = calloc((size_t)argc + 1, sizeof(*sets));
-	size_t nsets = 0;
-	bool clear_env = false;
+	struct parsed p = {
+		.cmd = cmd, .allow_json = allow_json,
+		.allow_fd = !strcmp(cmd, "run") || !strcmp(cmd, "explain"), .allow_tree = !strcmp(cmd, "run"),
+		.sets = calloc((size_t)argc + 1, sizeof(char *)),
+	};
 	int c, err, ret = EXIT_USAGE;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
-	if (!sets)
+	if (!p.sets)
 		return EXIT_USAGE;
 	optind = 1;
 	/* '+': options end at PROG, so PROG's own options pass through. */
-	while ((c = getopt_long(argc, argv, "+ie:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			argv0 = optarg;
-			break;
-		case 'i':
-			clear_env = true;
-			break;
-		case 'e':
-			if (!strchr(optarg, '=')) {
-				fprintf(stderr, "uexec %s: --env needs NAME=VALUE, got '%s'\n", cmd, optarg);
-				goto out;
-			}
-			sets[nsets++] = optarg;
-			break;
-		case 'j':
-			if (!allow_json)
-				goto bad;
-			a->json = true;
-			break;
-		case 'H':
-			a->binfmt.host = true;
-			break;
-		case 'D':
-			if (a->binfmt.ndirs == BINFMT_MAX_DIRS) {
-				fprintf(stderr, "uexec %s: at most %d --binfmt-dir\n", cmd, BINFMT_MAX_DIRS);
-				goto out;
-			}
-			a->binfmt.dirs[a->binfmt.ndirs++] = optarg;
-			break;
-		case 'N':
-			a->binfmt.no_defaults = true;
-			break;
-		case 'S':
-			a->strict = true;
-			break;
-		case 'T':
-			if (!allow_tree)
-				goto bad;
-			a->tree = true;
-			break;
-		case 'L':
-			if (!allow_tree)
-				goto bad;
-			a->tree = true;
-			a->tree_log = optarg;
-			break;
-		case 'F':
-			if (!allow_fd)
-				goto bad;
-			if (parse_fd(optarg, &a->fd) < 0) {
-				fprintf(stderr, "uexec %s: --fd needs a descriptor number, got '%s'\n", cmd, optarg);
-				goto out;
-			}
-			break;
-		case 'h':
-			print_help(cmd, allow_json, allow_fd, allow_tree);
-			ret = -1;
+	while ((c = getopt_long(argc, argv, "+ie:h", opts, NULL)) != -1)
+		if ((ret = take_option(a, &p, c)) != 0)
 			goto out;
-		default:
-			goto bad;
-		}
-	}
-	err = build_argv(a, argc, argv, optind, argv0, allow_fd, cmd);
-	if (err == -ENOMEM)
+	ret = EXIT_USAGE;
+	err = build_argv(a, argc, argv, optind, p.argv0, p.allow_fd, cmd);
+	if (err == -ENOMEM || (!err && build_envp(a, &p) < 0))
 		goto nomem;
 	if (err)
 		goto out;
-	a->envp = clear_env ? calloc(1, sizeof(*a->envp)) : copy_environ();
-	if (!a->envp)
-		goto nomem;
-	for (size_t i = 0; i < nsets; i++)
-		if (env_set(&a->envp, sets[i]) < 0)
-			goto nomem;
 	if (a->from_stdin) {
 		ret = read_stdin(a, cmd);
 		if (ret == -ENOMEM)
@@ -328,15 +353,12 @@ int exec_args_parse(struct exec_args *a, int argc, char **argv, bool allow_json,
 	}
 	if (binfmt_config_load(&a->binfmt, &a->rules) < 0)
 		goto nomem;
-	free(sets);
+	free(p.sets);
 	return 0;
 nomem:
 	fprintf(stderr, "uexec %s: out of memory\n", cmd);
-	goto out;
-bad:
-	fprintf(stderr, "uexec %s: unknown option; see 'uexec %s --help'\n", cmd, cmd);
 out:
-	free(sets);
+	free(p.sets);
 	exec_args_free(a);
 	return ret;
 }
