@@ -169,8 +169,10 @@ struct uexec_image;
  * fresh address space (ET_EXEC at its p_vaddr, ET_DYN with an interpreter
  * at ELF_ET_DYN_BASE + random, the interpreter and a static-pie below a
  * fresh random mmap base, the stack below a randomized STACK_TOP), whatever
- * this process has mapped there: it is built at a free staging range and
- * moved by uexec_start(). Trace events name the final addresses.
+ * this process has mapped there: each area (program, interpreter, stack)
+ * is reserved at its final address where this process leaves it free,
+ * else built at a free staging range and moved by uexec_start(). Trace
+ * events name the final addresses.
  *
  * The hard callers:
  *   - another process sharing this address space (a vfork or CLONE_VM
@@ -230,8 +232,8 @@ void uexec_release(struct uexec_image *img);
  * half-built process), applies exec semantics, frees everything the loader
  * allocated for itself, and, from a trampoline page, removes the caller's
  * address space as the kernel's exec_mmap() does (every mapping but the
- * vDSO and the trampoline's two pages), moves the new image and its stack
- * to their final addresses (mremap), sets /proc/self/cmdline, environ,
+ * vDSO, the trampoline's pages and the areas prepared in place), moves
+ * the staged areas to their final addresses (mremap), sets /proc/self/cmdline, environ,
  * auxv, stat and (with CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN) exe
  * (prctl PR_SET_MM_MAP), restores the caller's signal mask as its last
  * system call (the kernel keeps the mask across execve) and jumps with an
