@@ -25,7 +25,8 @@
 #define NEW_HEADER 48u
 #define NEW_ENTRY 24u          /* + uint32 osversion; uint64 hwcap */
 #define EXT_MAGIC 0xeaa42174u  /* cache_extension_magic, (uint32_t) -358342284 */
-#define EXT_TAG_HWCAPS 1u
+#define EXT_TAG_HWCAPS 1u     /* cache_extension_tag_glibc_hwcaps; 0 is the generator */
+#define EXT_TAGS 2u           /* cache_extension_count: later tags are ignored */
 #define HWCAP_EXTENSION (1ULL << 62)
 /* A cache larger than this is not one ldconfig wrote. */
 #define CACHE_MAX (64u << 20)
@@ -65,9 +66,14 @@ static int fail(struct ld_cache *c, char *err, size_t errsz, const char *msg)
 	return -1;
 }
 
-static int parse_hwcaps(struct ld_cache *c, uint32_t ext_off, char *err, size_t errsz)
+/* The extension, as glibc's cache_extension_load() takes it: every section
+ * of a known tag (the generator string, the glibc-hwcaps names) must lie
+ * inside the file and appear once, or the whole cache is unusable (glibc
+ * then finds nothing in it); sections of later tags are ignored. */
+static int parse_extension(struct ld_cache *c, uint32_t ext_off, char *err, size_t errsz)
 {
 	uint64_t end, count;
+	unsigned seen = 0;
 
 	if (ext_off == 0)
 		return 0;
@@ -81,12 +87,19 @@ static int parse_hwcaps(struct ld_cache *c, uint32_t ext_off, char *err, size_t 
 	for (uint64_t i = 0; i < count; i++) {
 		const unsigned char *s = c->data + end + i * 16;
 		uint32_t tag = rd32(s), off = rd32(s + 8), size = rd32(s + 12);
-		uint64_t send;
 
+		if (tag >= EXT_TAGS)
+			continue;
+		if (seen & (1u << tag))
+			return fail(c, err, errsz, "its extension holds one section twice");
+		seen |= 1u << tag;
+		if (off > c->size || size > c->size - off)
+			return fail(c, err, errsz, tag == EXT_TAG_HWCAPS ? "its glibc-hwcaps section lies outside the file" :
+				    "its generator section lies outside the file");
 		if (tag != EXT_TAG_HWCAPS)
 			continue;
-		if ((off & 3) || (size & 3) || __builtin_add_overflow((uint64_t)off, size, &send) || send > c->size)
-			return fail(c, err, errsz, "its glibc-hwcaps section lies outside the file");
+		if ((off & 3) || (size & 3))
+			return fail(c, err, errsz, "its glibc-hwcaps section is not made of 32-bit offsets");
 		c->nhwcaps = size / 4;
 		c->hwcaps = calloc(c->nhwcaps ? c->nhwcaps : 1, sizeof(*c->hwcaps));
 		if (!c->hwcaps)
@@ -96,7 +109,6 @@ static int parse_hwcaps(struct ld_cache *c, uint32_t ext_off, char *err, size_t 
 			if (!c->hwcaps[k] || strchr(c->hwcaps[k], '/'))
 				return fail(c, err, errsz, "a glibc-hwcaps name lies outside the file or holds a '/'");
 		}
-		break;
 	}
 	return 0;
 }
@@ -148,7 +160,7 @@ int ld_cache_parse(const void *buf, size_t len, struct ld_cache *c, char *err, s
 entries:
 	if (nlibs > (len - ent) / entsz)
 		return fail(c, err, errsz, "it counts more entries than the file holds");
-	if (!c->old_format && parse_hwcaps(c, ext_off, err, errsz))
+	if (!c->old_format && parse_extension(c, ext_off, err, errsz))
 		return -1;
 	c->e = calloc(nlibs ? nlibs : 1, sizeof(*c->e));
 	if (!c->e)

@@ -168,7 +168,9 @@ static void t_truncations(void **state)
 		}
 		free(copy);
 	}
-	/* Only the whole file parses: the string table ends the file. */
+	/* Only the whole file parses: it ends with the string table or an
+	 * extension section, each checked against the file's length (a
+	 * cache whose generator section was not checked parsed cut short). */
 	assert_int_equal(ok, 0);
 	free(buf);
 }
@@ -208,8 +210,31 @@ static void t_corrupt_fields(void **state)
 	memcpy(b, buf, len);
 	memcpy(&v, b + 32, 4);
 	if (v) {
+		uint32_t count, tag, off, size;
+
 		b[v] ^= 0xff;
 		expect_refused(b, len, "bad magic");
+		/* Each section of a known tag is checked against the file, as
+		 * glibc's cache_extension_load() does (then the cache is not
+		 * used at all); one of a later tag is ignored. ldconfig writes
+		 * the generator section (tag 0) last: cut the file inside it. */
+		memcpy(b, buf, len);
+		memcpy(&count, b + v + 4, 4);
+		for (uint32_t i = 0; i < count; i++) {
+			memcpy(&tag, b + v + 8 + 16 * i, 4);
+			memcpy(&off, b + v + 8 + 16 * i + 8, 4);
+			memcpy(&size, b + v + 8 + 16 * i + 12, 4);
+			if (tag == 0 && size > 1 && off + size == len) {
+				struct ld_cache c;
+				char err[160];
+
+				expect_refused(b, len - 1, "generator section lies outside");
+				tag = 7;
+				memcpy(b + v + 8 + 16 * i, &tag, 4);
+				assert_int_equal(ld_cache_parse(b, len - 1, &c, err, sizeof(err)), 0);
+				ld_cache_free(&c);
+			}
+		}
 	}
 	/* wrong version, wrong magic */
 	memcpy(b, buf, len);
