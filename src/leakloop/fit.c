@@ -33,3 +33,25 @@ int ll_fit_linear(const double *x, const double *y, size_t n, struct ll_fit *out
 	out->r2 = syy == 0 ? 0 : (sxy * sxy) / (sxx * syy);
 	return 0;
 }
+
+int ll_rate_interval95(double count, double runs, double *lo, double *hi)
+{
+	/* The 97.5% point of the normal distribution. */
+	const double z = 1.959963984540054;
+	double k, t;
+
+	if (!isfinite(count) || !isfinite(runs) || runs <= 0 || count < 0)
+		return -1;
+	k = floor(count + 0.5);
+	if (k == 0) {
+		/* Exact: P(0 events) = 0.025 at mean -ln(0.025). */
+		*lo = 0;
+		*hi = 3.6888794541139363 / runs;
+		return 0;
+	}
+	t = 1 - 1 / (9 * k) - z / (3 * sqrt(k));
+	*lo = k * t * t * t / runs;
+	t = 1 - 1 / (9 * (k + 1)) + z / (3 * sqrt(k + 1));
+	*hi = (k + 1) * t * t * t / runs;
+	return 0;
+}

@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: MIT
 /* The report: text for people, --json for programs (and the tests). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "run.h"
+#include "fit.h"
 #include "json.h"
 
 #define TEXT_FRAMES 16
 /* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
-#define LL_JSON_SCHEMA_VERSION "1.1"
+#define LL_JSON_SCHEMA_VERSION "1.2"
 
 static size_t final_cp(const struct ll_run *run)
 {
 	return run->settled ? run->ncp : run->ncp - 1;
+}
+
+/* The leak rate with its 95% interval: what is left after the settle
+ * time over the measured runs, each run counted as leaking on its own
+ * (fit.h). False when there were no measured runs. */
+static bool rate_interval(const struct ll_run *run, const struct ll_group *g, double *lo, double *hi)
+{
+	return ll_rate_interval95(g->objs[final_cp(run)], (double)run->done, lo, hi) == 0;
 }
 
 static double per_hour(const struct ll_run *run, double per_iter)
@@ -100,6 +110,7 @@ static void text_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	char hb[32], hh[32], site[256];
 	const struct ll_slab_result *s = slab_of(run, g->cache);
 	const struct ll_group *st[MAX_STACKS];
+	double lo, hi;
 	size_t n;
 
 	human_bytes(g->bytes_per_iter, hb, sizeof(hb));
@@ -108,6 +119,9 @@ static void text_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	fprintf(f, "  %.2f objects/iter, %s/iter (R2 %.3f), %.0f outstanding after settle, "
 		"projected %s/hour at %.0f runs/s\n",
 		g->res.fit.slope, hb, g->res.fit.r2, g->objs[final_cp(run)], hh, run->rate);
+	if (rate_interval(run, g, &lo, &hi))
+		fprintf(f, "    %.0f left over %" PRIu32 " runs: %.3f objects/run, 95%% interval %.3f-%.3f\n",
+			g->objs[final_cp(run)], run->done, g->objs[final_cp(run)] / run->done, lo, hi);
 	fprintf(f, "    %s %s at %s", kind_name(g->kind), g->cache, site);
 	if (s)
 		fprintf(f, " (slab view: %+.2f objects/iter, R2 %.2f, %s)", s->res.fit.slope,
@@ -232,6 +246,7 @@ static void json_group(struct json *j, const struct ll_run *run, const struct ll
 	size_t fc = final_cp(run), n;
 	const struct ll_group *st[MAX_STACKS];
 	char site[256];
+	double lo, hi;
 
 	site_name(run, g, site, sizeof(site));
 	n = ll_group_stacks(run, g, st, MAX_STACKS);
@@ -242,6 +257,15 @@ static void json_group(struct json *j, const struct ll_run *run, const struct ll
 	json_double(j, "objects_per_iteration", g->res.fit.slope);
 	json_double(j, "bytes_per_iteration", g->bytes_per_iter);
 	json_double(j, "r2", g->res.fit.r2);
+	/* [lo, hi]: null when no measured run was done. */
+	if (rate_interval(run, g, &lo, &hi)) {
+		json_begin_array(j, "objects_per_run_95");
+		json_double(j, NULL, lo);
+		json_double(j, NULL, hi);
+		json_end_array(j);
+	} else {
+		json_null(j, "objects_per_run_95");
+	}
 	json_fixed(j, "outstanding", g->objs[fc], 0);
 	json_fixed(j, "outstanding_bytes", g->bytes[fc], 0);
 	json_fixed(j, "old_outstanding", g->old, 0);

@@ -90,6 +90,34 @@ static void test_refusals(void **state)
 	assert_int_equal(ll_fit_linear(x, y, 0, &f), -1);
 }
 
+/* The rate interval against the exact Poisson interval (chi-square
+ * quantiles, R's poisson.test): 10 over 100 runs, 0.0480-0.1839; 300 over
+ * 1000 runs (a race leaking 3 runs in 10), 0.2670-0.3359; 0: the exact
+ * 0..-ln(0.025)/runs. Byar's lower end is 0.013 where the exact one is
+ * 0.025 for 1 object: within 0.02 objects. */
+static void test_rate_interval(void **state)
+{
+	double lo, hi;
+
+	(void)state;
+	assert_int_equal(ll_rate_interval95(10, 100, &lo, &hi), 0);
+	assert_float_equal(lo, 0.04795, 0.0002);
+	assert_float_equal(hi, 0.18390, 0.0002);
+	assert_int_equal(ll_rate_interval95(300, 1000, &lo, &hi), 0);
+	assert_float_equal(lo, 0.2670, 0.0005);
+	assert_float_equal(hi, 0.3360, 0.0005);
+	assert_int_equal(ll_rate_interval95(0, 200, &lo, &hi), 0);
+	assert_float_equal(lo, 0, EPS);
+	assert_float_equal(hi, 3.68888 / 200, 0.00001);
+	assert_int_equal(ll_rate_interval95(1, 1, &lo, &hi), 0);
+	assert_true(lo >= 0 && lo < 0.0253 + 0.001 && lo > 0.0253 - 0.02);
+	assert_float_equal(hi, 5.5716, 0.02);
+	/* Refused: no runs, a negative or non-finite count. */
+	assert_int_equal(ll_rate_interval95(5, 0, &lo, &hi), -1);
+	assert_int_equal(ll_rate_interval95(-1, 10, &lo, &hi), -1);
+	assert_int_equal(ll_rate_interval95(NAN, 10, &lo, &hi), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_noisy_hand_computed),
 		cmocka_unit_test(test_flat_explains_nothing),
 		cmocka_unit_test(test_decreasing),
+		cmocka_unit_test(test_rate_interval),
 		cmocka_unit_test(test_large_offset_precision),
 		cmocka_unit_test(test_refusals),
 	};

@@ -11,6 +11,7 @@
 #include "ll_testrun.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <regex.h>
 
 static const char *leakloop_bin, *semleak_bin, *python, *checker, *schema, *chromium;
@@ -104,7 +105,7 @@ static void test_json_matches_schema(void **state)
 
 	if (!lr)
 		skip();
-	assert_string_equal(llt_str(lr->r.json, "schema_version"), "1.1");
+	assert_string_equal(llt_str(lr->r.json, "schema_version"), "1.2");
 	{
 		char *argv[] = { (char *)python, (char *)checker, "schema", (char *)schema,
 				 lr->json_path, NULL };
@@ -114,6 +115,25 @@ static void test_json_matches_schema(void **state)
 	if (st == 77)
 		fail_msg("the schema checker could not run: python3-jsonschema (scripts/packages.txt) is missing");
 	assert_int_equal(st, 0);
+	/* Each leak's 95% interval holds its observed rate; semleak leaks
+	 * exactly one set per run, so the interval of its leak holds 1. */
+	{
+		double runs = llt_num(lr->r.json, "iterations");
+		bool one = false;
+		json_t *leak;
+		size_t i;
+
+		json_array_foreach(llt_field(lr->r.json, "leaks"), i, leak) {
+			json_t *ci = llt_field(leak, "objects_per_run_95");
+			double lo = json_number_value(json_array_get(ci, 0)), hi = json_number_value(json_array_get(ci, 1));
+			double rate = llt_num(leak, "outstanding") / runs;
+
+			assert_true(json_array_size(ci) == 2 && lo <= rate && rate <= hi && hi - lo < 1);
+			if (lo < 1 && 1 < hi && fabs(rate - 1) < 0.1)
+				one = true;
+		}
+		assert_true(one);
+	}
 }
 
 /* The schema must reject what is not a report: a validator that accepts
