@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		"usage: leakloop [options] -- CMD [ARG...]\n"
 		"       leakloop diff BEFORE AFTER [-n N] [--json]   saved snapshots, see diff --help\n"
 		"       leakloop trend SNAPSHOT... [--min-r2 R2] [--json]\n"
-		"Run CMD N times (fork + execve) and report kernel allocations that grow\n"
+		"Run CMD N times (fork + execvp) and report kernel allocations that grow\n"
 		"with the iteration count and survive (leaks), with their kernel stacks.\n\n"
 		"  -n, --iterations N      measured runs (default 1000)\n"
 		"  -w, --warmup W          unmeasured runs first (default 50)\n"
