@@ -363,8 +363,10 @@ _Noreturn void exec_mmap_tramp_jump(const struct exec_mmap_tramp *t, const struc
 			m.keep[m.nkeep++] = (struct exec_mmap_keep){ st->area[i].final, st->area[i].final + st->area[i].len };
 	if (!complement(d, m.keep, m.nkeep, m.top) || d->nranges + m.nholes > MAX_RANGES)
 		exec_mmap_die();
-	memcpy(d->ranges[d->nranges], m.holes, m.nholes * sizeof(m.holes[0]));
-	d->nranges += m.nholes;
+	for (size_t i = 0; i < m.nholes; i++, d->nranges++) {
+		d->ranges[d->nranges][0] = m.holes[i][0];
+		d->ranges[d->nranges][1] = m.holes[i][1];
+	}
 	d->rest_start = st->base + EXEC_MMAP_SLOT;
 	d->rest_len = st->len - EXEC_MMAP_SLOT;
 	((void (*)(uintptr_t, uintptr_t, uintptr_t))t->code)(entry, sp, t->data);
