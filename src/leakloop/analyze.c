@@ -4,12 +4,16 @@
  * slab cache's active objects against the iteration count, then combine the
  * two views and say how far the counters let us trust the result.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_by_size.h"
+#include "holds.h"
+#include "holds_read.h"
 #include "run.h"
 
 /* Frames of the tracing machinery sit on top of every stack: the program,
@@ -160,12 +164,17 @@ static void mark_slab_backing(struct ll_run *run, const struct ll_backend_ops *o
 	}
 }
 
-static const struct ll_slab_result *slab_result(const struct ll_run *run, const char *name)
+/* The slab view's growth, objects per run, of the caches a group may be in:
+ * its cache, or each of the candidates a perf backend named by size
+ * (cache_by_size.h); only caches the slab view judged growing count. */
+static double slab_leak_slope(const struct ll_run *run, const char *cache)
 {
+	double sum = 0;
+
 	for (size_t i = 0; i < run->nslab; i++)
-		if (strcmp(run->slab[i].name, name) == 0)
-			return &run->slab[i];
-	return NULL;
+		if (run->slab[i].res.cls == LL_LEAK && ll_cache_name_has(cache, run->slab[i].name))
+			sum += run->slab[i].res.fit.slope;
+	return sum;
 }
 
 /*
@@ -183,7 +192,6 @@ static void confirm_untraced(struct ll_run *run, const struct ll_backend_ops *op
 
 	for (size_t i = 0; i < run->groups.n; i++) {
 		struct ll_group *g = &run->groups.v[i];
-		const struct ll_slab_result *s;
 		double sum = 0;
 
 		if (g->res.cls != LL_LEAK)
@@ -197,8 +205,7 @@ static void confirm_untraced(struct ll_run *run, const struct ll_backend_ops *op
 		}
 		if (g->missed_free_rate < 0.5 * sum)
 			continue;
-		s = slab_result(run, g->cache);
-		if (s && s->res.cls == LL_LEAK && s->res.fit.slope >= 0.5 * sum)
+		if (slab_leak_slope(run, g->cache) >= 0.5 * sum)
 			continue;	/* the allocator holds them too: a leak */
 		g->res.cls = LL_GROWING_FREED;
 		g->res.reason = "frees of this cache are partly untraced (kfree_rcu/bulk) "
@@ -219,7 +226,7 @@ static const char *leaking_cache(const struct ll_run *run, const char *name)
 	for (size_t i = 0; i < run->groups.n; i++) {
 		const struct ll_group *g = &run->groups.v[i];
 
-		if (g->res.cls == LL_LEAK && strcmp(g->cache, name) == 0)
+		if (g->res.cls == LL_LEAK && ll_cache_name_has(g->cache, name))
 			return g->cache;
 	}
 	return NULL;
@@ -447,6 +454,138 @@ static void slab_only_verdicts(struct ll_run *run)
 	     "and page/percpu allocations are not seen");
 }
 
+/* Objects read per leak group: enough to tell "most of them" apart, few
+ * enough that LL_HOLDS_GROUPS groups fit in one read. Every outstanding
+ * object of a leak is a target, up to HOLDS_TARGETS. */
+#define HOLDS_PER_GROUP 64
+#define HOLDS_TARGETS (1u << 20)
+
+struct holds_ctx {
+	const struct ll_run *run;
+	const uint32_t *leak;		/* group indexes of the leaks related */
+	size_t nleak;
+	struct ll_hold_obj *objs;	/* targets, the first n_read of them read */
+	size_t n, cap;
+	uint32_t per[LL_HOLDS_GROUPS];
+	int err;
+};
+
+/* Outstanding objects of the related leaks; the group they count in is the
+ * measuring pass's (per call site, or per stack with --stacks all). */
+static int holds_collect(const struct ll_record *r, void *arg)
+{
+	struct holds_ctx *h = arg;
+
+	if (r->iter == 0 || (r->kind != LL_KMALLOC && r->kind != LL_CACHE) || !r->addr || !r->size)
+		return 0;
+	for (uint32_t k = 0; k < h->nleak; k++) {
+		const struct ll_group *g = &h->run->groups.v[h->leak[k]];
+
+		if (g->kind != r->kind || g->cache_key != r->cache_key || g->site != r->site ||
+		    (!h->run->stack_pass && g->stack_id != r->stack_id))
+			continue;
+		if (h->n == h->cap) {
+			size_t cap = h->cap ? h->cap * 2 : 1024;
+			struct ll_hold_obj *v;
+
+			if (cap > HOLDS_TARGETS)
+				return 0;
+			v = realloc(h->objs, cap * sizeof(*v));
+			if (!v) {
+				h->err = -ENOMEM;
+				return 1;
+			}
+			h->objs = v;
+			h->cap = cap;
+		}
+		/* len marks the ones to read; the reader fills them in. */
+		h->objs[h->n++] = (struct ll_hold_obj){
+			.addr = r->addr, .size = r->size, .group = k,
+			.len = h->per[k] < HOLDS_PER_GROUP ? (uint32_t)(r->size < LL_HOLDS_BYTES ?
+								     r->size : LL_HOLDS_BYTES) : 0,
+		};
+		h->per[k]++;
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * One leak often holds others: a leaked struct file keeps its cred, a
+ * message queue its messages. Their objects point into each other, so the
+ * leaked objects' memory says which leak is the outermost (holds.h); the
+ * report then names that one as the leak and the others under it.
+ */
+static void find_holders(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b)
+{
+	struct holds_ctx h = { .run = run };
+	struct ll_hold_result res[LL_HOLDS_GROUPS];
+	uint32_t leak[LL_HOLDS_GROUPS];
+	uint64_t *addr = NULL;
+	uint32_t *len = NULL;
+	size_t *which = NULL, nr = 0;
+	uint8_t *data = NULL;
+	int err;
+
+	for (size_t i = 0; i < run->groups.n && h.nleak < LL_HOLDS_GROUPS; i++) {
+		const struct ll_group *g = &run->groups.v[i];
+
+		if (g->res.cls == LL_LEAK && (g->kind == LL_KMALLOC || g->kind == LL_CACHE))
+			leak[h.nleak++] = (uint32_t)i;
+	}
+	if (h.nleak < 2)
+		return;
+	h.leak = leak;
+	err = ops->scan(b, holds_collect, &h);
+	if (err || h.err) {
+		snprintf(run->holds_note, sizeof(run->holds_note), "cannot read the allocation map: %s",
+			 strerror(err ? -err : -h.err));
+		goto out;
+	}
+	addr = calloc(LL_HOLDS_MAX, sizeof(*addr));
+	len = calloc(LL_HOLDS_MAX, sizeof(*len));
+	which = calloc(LL_HOLDS_MAX, sizeof(*which));
+	data = malloc((size_t)LL_HOLDS_MAX * LL_HOLDS_BYTES);
+	if (!addr || !len || !which || !data) {
+		snprintf(run->holds_note, sizeof(run->holds_note), "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < h.n && nr < LL_HOLDS_MAX; i++) {
+		if (!h.objs[i].len)
+			continue;
+		addr[nr] = h.objs[i].addr;
+		len[nr] = h.objs[i].len;
+		which[nr++] = i;
+	}
+	if (ll_holds_read(addr, len, nr, data, run->holds_note, sizeof(run->holds_note)))
+		goto out;
+	for (size_t k = 0; k < nr; k++) {
+		h.objs[which[k]].len = len[k];
+		h.objs[which[k]].data = data + k * LL_HOLDS_BYTES;
+	}
+	if (ll_holds_solve(h.objs, h.n, h.nleak, res)) {
+		snprintf(run->holds_note, sizeof(run->holds_note), "too many leaks to relate");
+		goto out;
+	}
+	for (uint32_t k = 0; k < h.nleak; k++) {
+		struct ll_group *g = &run->groups.v[leak[k]];
+
+		if (res[k].parent < 0)
+			continue;
+		g->holder = leak[res[k].parent] + 1;
+		g->root = leak[res[k].root] + 1;
+		g->held_seen = res[k].pointing;
+		g->held_read = res[res[k].parent].read;
+		run->nroots--;
+	}
+out:
+	free(h.objs);
+	free(addr);
+	free(len);
+	free(which);
+	free(data);
+}
+
 void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, struct ll_backend *b)
 {
 	if (run->ncp < 3) {
@@ -456,12 +595,15 @@ void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, str
 	}
 	if (ops->slab_only) {
 		slab_only_verdicts(run);
+		run->nroots = run->nleaks;
 		return;
 	}
 	mark_slab_backing(run, ops, b);
 	confirm_in_stack_pass(run);
 	lazy_vmap_areas(run);
 	confirm_untraced(run, ops, b);
+	run->nroots = run->nleaks;
+	find_holders(run, ops, b);
 	name_slab_verdicts(run);
 	analyze_counters(run);
 }

@@ -29,6 +29,7 @@ struct ll_record {
 	uint64_t cache_key;	/* groups allocations of one cache/class */
 	uint64_t site;		/* call site (or a pseudo site, see ll_abi) */
 	uint64_t size;
+	uint64_t addr;		/* the object (slab), page or percpu pointer */
 	uint32_t iter;		/* 0 = before the measured loop */
 	char cache[40];		/* cache name, "" when not a slab object */
 };

@@ -368,7 +368,8 @@ static void kmalloc_name(const struct ll_backend *b, const void *alloc, char *bu
 	ll_kmalloc_name(a->size, a->gfp, &bits, buf, len);
 }
 
-static void to_record(struct ll_backend *b, const struct ll_alloc *a, struct ll_record *r)
+static void to_record(struct ll_backend *b, uint64_t addr, const struct ll_alloc *a,
+		      struct ll_record *r)
 {
 	const char *name;
 
@@ -376,6 +377,7 @@ static void to_record(struct ll_backend *b, const struct ll_alloc *a, struct ll_
 	r->stack_id = a->stack_id;
 	r->kind = a->kind;
 	r->size = a->size;
+	r->addr = addr;
 	r->iter = a->iter;
 	r->site = a->site;
 	switch (a->kind) {
@@ -416,7 +418,7 @@ static int scan_slow(struct ll_backend *b, int fd, ll_record_cb cb, void *arg, u
 		if (bpf_map_lookup_elem(fd, &key, &a))
 			continue;	/* freed while we walked */
 		n++;
-		to_record(b, &a, &r);
+		to_record(b, key, &a, &r);
 		ret = cb(&r, arg);
 		if (ret)
 			return ret;
@@ -459,7 +461,7 @@ static int scan_slots(struct ll_backend *b, ll_record_cb cb, void *arg, uint64_t
 		if (__atomic_load_n(&sl->addr, __ATOMIC_ACQUIRE) != addr)
 			continue;
 		(*n)++;
-		to_record(b, &a, &r);
+		to_record(b, addr, &a, &r);
 		ret = cb(&r, arg);
 		if (ret)
 			return ret;
@@ -502,7 +504,7 @@ static int bpf_scan(struct ll_backend *b, ll_record_cb cb, void *arg)
 			goto out;
 		}
 		for (uint32_t i = 0; i < count; i++) {
-			to_record(b, &vals[i], &r);
+			to_record(b, keys[i], &vals[i], &r);
 			ret = cb(&r, arg);
 			if (ret)
 				goto out;

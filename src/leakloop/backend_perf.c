@@ -26,6 +26,7 @@
 #include "outstanding.h"
 #include "perf_decode.h"
 #include "perf_ring.h"
+#include "slabinfo.h"
 #include "tracefs.h"
 
 #include <dirent.h>
@@ -243,6 +244,30 @@ static int init_leaders(struct ll_backend *b)
 
 static void perf_close(struct ll_backend *b);
 
+/* Before 6.2 kmem_cache_alloc names no cache: take the names of the caches
+ * with the allocation's object size from /proc/slabinfo (cache_by_size.h).
+ * No slabinfo: each size is a pseudo-cache of its own, "?<size>". */
+static int name_caches_by_size(struct ll_backend *b)
+{
+	struct slab_snapshot snap;
+	int err;
+
+	if (b->dec.tp[LL_TP_CACHE_ALLOC].f.name.present)
+		return 0;
+	if (slabinfo_read("/proc/slabinfo", &snap) < 0) {
+		fprintf(stderr, "leakloop: note: kmem_cache_alloc names no cache on this kernel and "
+			"/proc/slabinfo is unreadable (%s): caches are named by object size only\n",
+			strerror(errno));
+		return 0;
+	}
+	err = ll_perf_decoder_name_by_size(&b->dec, &snap);
+	slab_snapshot_free(&snap);
+	if (!err)
+		fprintf(stderr, "leakloop: note: kmem_cache_alloc names no cache on this kernel "
+			"(before 6.2): caches are named by object size after /proc/slabinfo\n");
+	return err;
+}
+
 static int perf_open(const struct ll_backend_config *cfg, struct ll_backend **out)
 {
 	struct ll_backend *b = calloc(1, sizeof(*b));
@@ -280,6 +305,8 @@ static int perf_open(const struct ll_backend_config *cfg, struct ll_backend **ou
 		err = ll_tracefs_open(&b->tracefs);
 	if (!err)
 		err = ll_perf_decoder_load(&b->dec, &b->tracefs);
+	if (!err)
+		err = name_caches_by_size(b);
 	if (!err)
 		err = probe_perf(b);
 	if (err)
@@ -398,6 +425,7 @@ static int scan_one(const struct ll_out_entry *a, void *arg)
 	r.cache_key = a->cache_key;
 	r.site = a->site;
 	r.size = a->size;
+	r.addr = a->addr;
 	r.iter = a->iter;
 	switch (a->kind) {
 	case LL_KMALLOC:

@@ -34,6 +34,10 @@ struct ll_group {
 	double missed_free_rate; /* untraced frees of its cache per run */
 	double confirm_expected; /* stack pass: slope x runs (0: not checked) */
 	double confirm_seen;	 /* stack pass: outstanding found */
+	/* The holds analysis (holds.h): the leak whose objects point to most
+	 * of this one's, and the outermost such; index + 1, 0 = none. */
+	uint32_t holder, root;
+	uint32_t held_seen, held_read;	/* of the holder's objects read, those pointing here */
 };
 
 struct ll_groups {

@@ -31,6 +31,7 @@ void ll_perf_decoder_free(struct ll_perf_decoder *d)
 {
 	ll_stack_table_free(&d->stacks);
 	ll_name_table_free(&d->cnames);
+	ll_size_names_free(&d->by_size);
 	ll_site_set_free(&d->suspects);
 }
 
@@ -90,6 +91,14 @@ int ll_perf_decoder_load(struct ll_perf_decoder *d, const struct ll_tracefs *tfs
 			"allocations not tracked\n");
 	}
 	return 0;
+}
+
+int ll_perf_decoder_name_by_size(struct ll_perf_decoder *d, const struct slab_snapshot *s)
+{
+	if (d->tp[LL_TP_CACHE_ALLOC].f.name.present)
+		return 0;
+	ll_size_names_free(&d->by_size);
+	return ll_size_names_build(s, &d->by_size);
 }
 
 /* ---- the sample's layout ---- */
@@ -199,7 +208,18 @@ static bool alloc_fields(struct ll_perf_decoder *d, int tp, const struct sample 
 
 		e->kind = LL_CACHE;
 		ll_tp_field_u64(&f->bytes_alloc, s->raw, s->rawlen, &e->size);
-		ll_tp_field_str(&f->name, s->raw, s->rawlen, name, sizeof(name));
+		if (f->name.present) {
+			ll_tp_field_str(&f->name, s->raw, s->rawlen, name, sizeof(name));
+		} else {
+			/* One key per object size at least: caches of
+			 * different sizes are never one pseudo-cache. */
+			const char *n = ll_size_names_get(&d->by_size, e->size);
+
+			if (n)
+				snprintf(name, sizeof(name), "%s", n);
+			else
+				snprintf(name, sizeof(name), "?%llu", (unsigned long long)e->size);
+		}
 		e->cache_key = ll_name_intern(&d->cnames, name);
 		return true;
 	}

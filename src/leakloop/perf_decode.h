@@ -9,6 +9,7 @@
 #define LEAKLOOP_PERF_DECODE_H
 
 #include "backend.h"
+#include "cache_by_size.h"
 #include "intern.h"
 #include "outstanding.h"
 #include "perf_format.h"
@@ -36,6 +37,8 @@ struct ll_perf_decoder {
 	uint32_t stack_mode;	/* enum ll_stack_mode */
 	struct ll_stack_table stacks;
 	struct ll_name_table cnames;	/* kmem_cache names: cache_key = index + 1 */
+	/* kmem_cache_alloc without a name field (before 6.2): names by size. */
+	struct ll_size_names by_size;
 	struct ll_site_set suspects;	/* sites with stacks under LL_STACKS_SUSPECTS */
 	uint64_t *c;		/* LLC_STACK_ERR is counted here */
 };
@@ -46,6 +49,10 @@ int ll_perf_decoder_init(struct ll_perf_decoder *d, uint32_t max_stacks, long pa
 /* The tracepoints' ids and layouts from tracefs. 0, or -ENOTSUP after
  * saying which one is unusable on stderr. */
 int ll_perf_decoder_load(struct ll_perf_decoder *d, const struct ll_tracefs *tfs);
+/* When kmem_cache_alloc has no cache name, name its allocations after the
+ * caches of this snapshot with their object size (cache_by_size.h). 0 when
+ * the event has names or the table was built, -ENOMEM. */
+int ll_perf_decoder_name_by_size(struct ll_perf_decoder *d, const struct slab_snapshot *s);
 void ll_perf_decoder_free(struct ll_perf_decoder *d);
 
 enum { LL_DECODE_EVENT, LL_DECODE_SKIP, LL_DECODE_BAD };

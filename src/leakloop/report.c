@@ -6,13 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache_by_size.h"
 #include "run.h"
 #include "fit.h"
 #include "json.h"
 
 #define TEXT_FRAMES 16
 /* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
-#define LL_JSON_SCHEMA_VERSION "1.2"
+#define LL_JSON_SCHEMA_VERSION "1.3"
 
 static size_t final_cp(const struct ll_run *run)
 {
@@ -71,12 +72,21 @@ static void site_name(const struct ll_run *run, const struct ll_group *g, char *
 		snprintf(buf, len, "0x%" PRIx64, g->site);
 }
 
+/* The slab view of a group's cache; for a perf group named by object size
+ * ("a|b", cache_by_size.h) the candidate that grew, a leaking one first. */
 static const struct ll_slab_result *slab_of(const struct ll_run *run, const char *name)
 {
-	for (size_t i = 0; i < run->nslab; i++)
-		if (strcmp(run->slab[i].name, name) == 0)
+	const struct ll_slab_result *any = NULL;
+
+	for (size_t i = 0; i < run->nslab; i++) {
+		if (!ll_cache_name_has(name, run->slab[i].name))
+			continue;
+		if (run->slab[i].res.cls == LL_LEAK)
 			return &run->slab[i];
-	return NULL;
+		if (!any)
+			any = &run->slab[i];
+	}
+	return any;
 }
 
 #define TEXT_STACKS 3
@@ -122,7 +132,8 @@ static void text_group(FILE *f, const struct ll_run *run, const struct ll_group 
 	if (rate_interval(run, g, &lo, &hi))
 		fprintf(f, "    %.0f left over %" PRIu32 " runs: %.3f objects/run, 95%% interval %.3f-%.3f\n",
 			g->objs[final_cp(run)], run->done, g->objs[final_cp(run)] / run->done, lo, hi);
-	fprintf(f, "    %s %s at %s", kind_name(g->kind), g->cache, site);
+	fprintf(f, "    %s %s%s at %s", kind_name(g->kind), strchr(g->cache, '|') ? "one of " : "",
+		g->cache, site);
 	if (s)
 		fprintf(f, " (slab view: %+.2f objects/iter, R2 %.2f, %s)", s->res.fit.slope,
 			s->res.fit.r2, s->verdict);
@@ -147,6 +158,26 @@ static void text_group(FILE *f, const struct ll_run *run, const struct ll_group 
 		fprintf(f, "    ... %zu more stacks (--json has them all)\n", n - TEXT_STACKS);
 }
 
+/* The leaks the leak root holds, each with the one it is found in. */
+static void text_held(FILE *f, const struct ll_run *run, size_t root,
+		      const struct ll_backend_ops *ops, struct ll_backend *b)
+{
+	for (size_t i = 0; i < run->groups.n; i++) {
+		const struct ll_group *g = &run->groups.v[i];
+		const struct ll_group *h;
+		char site[256];
+
+		if (g->res.cls != LL_LEAK || g->root != root + 1)
+			continue;
+		h = &run->groups.v[g->holder - 1];
+		site_name(run, h, site, sizeof(site));
+		fprintf(f, "   held by %s%s: %u of its %u objects read point into these:\n",
+			g->holder == root + 1 ? "the leak above" : "the leak at ", g->holder == root + 1 ?
+			"" : site, g->held_seen, g->held_read);
+		text_group(f, run, g, ops, b, false);
+	}
+}
+
 void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
 		    struct ll_backend *b)
 {
@@ -167,13 +198,23 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		fprintf(f, "  backend %s: %s\n", ops->name, run->backend_why);
 
 	if (run->nleaks) {
-		fprintf(f, "\nLEAKS (%zu %s):\n", run->nleaks, ops->slab_only ?
-			"slab caches, no stacks with the slabinfo backend: see the slab view" :
-			"call sites");
-		for (size_t i = 0; i < run->groups.n; i++)
-			if (run->groups.v[i].res.cls == LL_LEAK)
-				text_group(f, run, &run->groups.v[i], ops, b, true);
+		if (ops->slab_only)
+			fprintf(f, "\nLEAKS (%zu slab caches, no stacks with the slabinfo backend: "
+				"see the slab view):\n", run->nleaks);
+		else if (run->nroots < run->nleaks)
+			fprintf(f, "\nLEAKS (%zu call sites; %zu outermost, holding the others):\n",
+				run->nleaks, run->nroots);
+		else
+			fprintf(f, "\nLEAKS (%zu call sites):\n", run->nleaks);
+		for (size_t i = 0; i < run->groups.n; i++) {
+			if (run->groups.v[i].res.cls != LL_LEAK || run->groups.v[i].holder)
+				continue;
+			text_group(f, run, &run->groups.v[i], ops, b, true);
+			text_held(f, run, i, ops, b);
+		}
 	}
+	if (run->holds_note[0] && run->nleaks > 1)
+		fprintf(f, "  (which leak holds which: not analyzed: %s)\n", run->holds_note);
 	if (run->ngrowing) {
 		fprintf(f, "\ngrowing, not leaking (%zu call sites):\n", run->ngrowing);
 		for (size_t i = 0; i < run->groups.n; i++)
@@ -240,6 +281,16 @@ static void json_stack(struct json *j, const char *key, const struct ll_run *run
 	json_end_array(j);
 }
 
+/* A leak's place in the "leaks" array. */
+static size_t leak_index(const struct ll_run *run, size_t gi)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < gi; i++)
+		n += run->groups.v[i].res.cls == LL_LEAK;
+	return n;
+}
+
 static void json_group(struct json *j, const struct ll_run *run, const struct ll_group *g,
 		       const struct ll_backend_ops *ops, struct ll_backend *b)
 {
@@ -275,6 +326,17 @@ static void json_group(struct json *j, const struct ll_run *run, const struct ll
 	json_double(j, "missed_free_rate", g->missed_free_rate);
 	json_string(j, "class", ll_class_name(g->res.cls));
 	json_string(j, "reason", g->res.reason ? g->res.reason : "");
+	/* Indexes into "leaks": the leak whose objects point to this one's. */
+	if (g->holder) {
+		json_begin_object(j, "held_by");
+		json_uint(j, "leak", leak_index(run, g->holder - 1));
+		json_uint(j, "outermost", leak_index(run, g->root - 1));
+		json_uint(j, "holder_objects_pointing", g->held_seen);
+		json_uint(j, "holder_objects_read", g->held_read);
+		json_end_object(j);
+	} else {
+		json_null(j, "held_by");
+	}
 	json_begin_array(j, "series");
 	for (size_t k = 0; k <= fc; k++) {
 		json_begin_array(j, NULL);
@@ -393,6 +455,8 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	json_uint(&j, "workload_timed_out_runs", run->wl.timed_out);
 	ll_workload_json(&j, "workload", &run->opt.work, &run->wl);
 	json_string(&j, "verdict", run->nleaks ? "leak" : "clean");
+	json_uint(&j, "outermost_leaks", run->nroots);
+	json_string(&j, "holds_note", run->holds_note);
 	json_int(&j, "exit_code", ll_exit_code(run));
 	json_bool(&j, "uncertain", run->uncertain);
 	json_string(&j, "slab_verdict", run->slab_verdict ? run->slab_verdict : "unknown");

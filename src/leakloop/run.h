@@ -66,6 +66,8 @@ struct ll_run {
 	struct ll_slab_result *slab;
 	size_t nslab;
 	size_t nleaks;
+	size_t nroots;			/* leaks no other leak holds (holds.h) */
+	char holds_note[200];		/* why the holds analysis did not run, or "" */
 	size_t ngrowing;
 	const char *slab_verdict;
 	bool uncertain;

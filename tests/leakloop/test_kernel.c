@@ -437,6 +437,69 @@ static void test_crashing_workload(void **state)
 	result_free(&r);
 }
 
+/* The leak whose stack has a frame named `frame`, and its index in leaks. */
+static json_t *leak_through(json_t *leaks, const char *frame, size_t *index)
+{
+	size_t i, k;
+	json_t *leak, *f;
+
+	json_array_foreach(leaks, i, leak) {
+		json_array_foreach(llt_field(leak, "stack"), k, f) {
+			json_t *sym = json_object_get(f, "symbol");
+
+			if (json_is_string(sym) && strcmp(json_string_value(sym), frame) == 0) {
+				*index = i;
+				return leak;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A message queue leaked with one message in it, and the struct pid of its
+ * last sender: three leaks, one outermost. The queue's memory points to
+ * the other two (its message list, q_lspid), so both are reported as held
+ * by it. */
+static void test_held_leaks_grouped(void **state)
+{
+	char *argv[] = { "leakloop", "-n", "100", "--warmup", "10", "--json", "--",
+			 (char *)semleak_bin, "msg", NULL };
+	struct result r;
+	json_t *leaks, *queue, *msg, *held, *leak;
+	size_t qi = 0, mi = 0, i, roots = 0;
+
+	(void)state;
+	if (!llt_need_kernel())
+		skip();
+	/* The queues leak into an IPC namespace of this test's own. */
+	assert_int_equal(unshare(CLONE_NEWIPC), 0);
+	run_leakloop(argv, &r);
+	if (!r.json)
+		fail_msg("leakloop printed no JSON (exit %d): %s", r.status, r.out);
+	assert_int_equal(r.status, 1);
+	assert_int_equal((int)llt_num(r.json, "workload_failed_runs"), 0);
+	leaks = llt_field(r.json, "leaks");
+	queue = leak_through(leaks, "newque", &qi);
+	msg = leak_through(leaks, "load_msg", &mi);
+	if (!queue || !msg)
+		fail_msg("no leak through newque and load_msg: %s", r.out);
+	assert_string_equal(llt_str(r.json, "holds_note"), "");
+	assert_true(json_is_null(llt_field(queue, "held_by")));
+	held = llt_field(msg, "held_by");
+	if (!json_is_object(held))
+		fail_msg("the message is not held by its queue: %s", r.out);
+	assert_int_equal((size_t)llt_num(held, "leak"), qi);
+	assert_int_equal((size_t)llt_num(held, "outermost"), qi);
+	assert_true(llt_num(held, "holder_objects_read") > 0);
+	assert_true(llt_num(held, "holder_objects_pointing") >= 0.9 * llt_num(held, "holder_objects_read"));
+	/* outermost_leaks counts the leaks nobody holds. */
+	json_array_foreach(leaks, i, leak)
+		roots += json_is_null(llt_field(leak, "held_by"));
+	assert_int_equal((size_t)llt_num(r.json, "outermost_leaks"), roots);
+	assert_true(roots < json_array_size(leaks));
+	result_free(&r);
+}
+
 static void test_usage_errors(void **state)
 {
 	char *noargs[] = { "leakloop", NULL };
@@ -461,6 +524,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_semget_leak_found),
+		cmocka_unit_test(test_held_leaks_grouped),
 		cmocka_unit_test(test_true_clean),
 		cmocka_unit_test(test_sh_clean),
 		cmocka_unit_test(test_empty_script_clean),
