@@ -8,7 +8,7 @@ _leakloop()
 {
 	local cur prev i sub=
 	local loop_opts="-n --iterations -w --warmup -s --settle -c --checkpoints -j --json
-		--show-output --timeout --user --pid --cgroup --folded --svg --backend --backends --stacks
+		--show-output --timeout --user --fail-nth --pid --cgroup --folded --svg --backend --backends --stacks
 		--stack-runs --scope --max-outstanding --max-stacks --min-rate --min-r2 --min-count
 		-h --help"
 
@@ -59,6 +59,10 @@ _leakloop()
 		COMPREPLY=($(compgen -W "workload system" -- "$cur"))
 		return 0
 		;;
+	--fail-nth)
+		COMPREPLY=($(compgen -W "sweep" -- "$cur"))
+		return 0
+		;;
 	--folded | --svg)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
@@ -86,7 +90,7 @@ _leakloop()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		-n | --iterations | -w | --warmup | -s | --settle | -c | --checkpoints | --timeout | \
-			--user | --pid | --cgroup | --folded | --svg | --backend | --stacks | \
+			--user | --fail-nth | --pid | --cgroup | --folded | --svg | --backend | --stacks | \
 			--stack-runs | --scope | --max-outstanding | --max-stacks | --min-rate | \
 			--min-r2 | --min-count)
 			((i++))

@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "cmd_offline.h"
 #include "now.h"
+#include "failnth.h"
 #include "run.h"
 #include "workload.h"
 
@@ -56,6 +57,11 @@ static void usage(FILE *f)
 		"      --timeout SECONDS   kill a run's process group after SECONDS; such\n"
 		"                          runs are counted as hung (timed out)\n"
 		"      --user USER         run the workload as USER (name or uid)\n"
+		"      --fail-nth N|sweep  fault injection before each run's exec: its\n"
+		"                          N-th fault-injectable call fails; sweep: every\n"
+		"                          point, one exec each, until an exec gets past\n"
+		"                          the point of no return (needs fail-nth,\n"
+		"                          CONFIG_FAULT_INJECTION; CMD exec'd by path)\n"
 		"      --pid PID           count allocations of PID and its descendants\n"
 		"                          instead of the workload's (repeatable)\n"
 		"      --cgroup PATH       count allocations of tasks in cgroup v2 PATH\n"
@@ -132,7 +138,7 @@ static int parse_double(const char *s, double min, double max, double *out)
 	return 0;
 }
 
-enum { O_SHOW = 256, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
+enum { O_SHOW = 256, O_FAILNTH, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
        O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND,
        O_BACKENDS };
 
@@ -186,6 +192,8 @@ static int apply_option(int c, const char *arg, struct ll_options *o)
 		return 0;
 	case O_TIMEOUT:
 		return parse_double(arg, 0.001, 86400, &o->work.timeout_s) ? 1 : 0;
+	case O_FAILNTH:
+		return ll_failnth_parse(arg, &o->work.fail_nth, &o->work.fail_sweep) ? 1 : 0;
 	case O_USER:
 		return o->work.as_user || ll_workload_set_user(&o->work, arg) ? -1 : 0;
 	case O_PID:
@@ -271,6 +279,7 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "show-output", no_argument, NULL, O_SHOW },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "user", required_argument, NULL, O_USER },
+		{ "fail-nth", required_argument, NULL, O_FAILNTH },
 		{ "pid", required_argument, NULL, O_PID },
 		{ "cgroup", required_argument, NULL, O_CGROUP },
 		{ "folded", required_argument, NULL, O_FOLDED },
@@ -674,6 +683,11 @@ int main(int argc, char **argv)
 			run->opt.argv[0]);
 		goto out;
 	}
+	/* With fault injection the exec must be one execve: resolved here. */
+	if ((run->opt.work.fail_nth || run->opt.work.fail_sweep) &&
+	    (ll_failnth_check() || !ll_command_resolve(run->opt.argv[0], run->opt.work.exec_path,
+						       sizeof(run->opt.work.exec_path))))
+		goto out;
 	if (geteuid() != 0)
 		fprintf(stderr, "leakloop: warning: not root; BPF needs CAP_BPF and CAP_PERFMON\n");
 	if (open_outputs(&run->opt, &out) || start_tracing(run, &ops, &b, &sp))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "workload.h"
+#include "failnth.h"
 #include "json.h"
 #include "now.h"
 
@@ -128,42 +129,55 @@ static bool wait_with_timeout(pid_t pid, double timeout_s, struct ll_shared *sh,
 	return killed && WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL;
 }
 
-static void run_once(char *const argv[], int devnull, struct ll_shared *sh,
-		     const struct ll_workload_config *wc, uint32_t iter)
+/* A run's process: set up, arm fail-nth, exec; never returns. A failed
+ * exec is reported on efd (its errno; -errno when arming failed) when
+ * there is one. */
+static void __attribute__((noreturn))
+child_exec(char *const argv[], int devnull, const struct ll_workload_config *wc,
+	   uint32_t fail_n, int efd)
 {
-	bool own_group = wc->timeout_s > 0;
-	int status = 0;
-	pid_t pid = fork();
+	int e;
 
-	if (pid == 0) {
-		/* The workload gets the terminal's Ctrl-C like any program. */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		/* A group of its own, so a timeout kills all it started. */
-		if (own_group)
-			setpgid(0, 0);
-		if (devnull >= 0) {
-			dup2(devnull, STDOUT_FILENO);
-			dup2(devnull, STDERR_FILENO);
-		}
-		/* Groups first, uid last: after setuid the rest is refused.
-		 * The group list was looked up once in leakloop: initgroups()
-		 * here would read /etc/group on every run and its allocations
-		 * would be counted as the workload's. */
-		if (wc->as_user && (setgroups((size_t)wc->ngroups, wc->groups) ||
-				    setgid(wc->gid) || setuid(wc->uid)))
+	/* The workload gets the terminal's Ctrl-C like any program. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	/* A group of its own, so a timeout kills all it started. */
+	if (wc->timeout_s > 0)
+		setpgid(0, 0);
+	if (devnull >= 0) {
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+	}
+	/* Groups first, uid last: after setuid the rest is refused.
+	 * The group list was looked up once in leakloop: initgroups()
+	 * here would read /etc/group on every run and its allocations
+	 * would be counted as the workload's. */
+	if (wc->as_user && (setgroups((size_t)wc->ngroups, wc->groups) ||
+			    setgid(wc->gid) || setuid(wc->uid)))
+		_exit(126);
+	/* Last before the exec: every call in between is a point. */
+	if (fail_n && (e = ll_failnth_arm(fail_n)) < 0) {
+		if (efd >= 0 && write(efd, &e, sizeof(e)) < 0)
 			_exit(126);
+		_exit(126);
+	}
+	if (wc->exec_path[0])
+		execv(wc->exec_path, argv);
+	else
 		execvp(argv[0], argv);
+	e = errno;
+	if (efd >= 0 && write(efd, &e, sizeof(e)) < 0)
 		_exit(127);
-	}
-	if (pid < 0) {
-		int e = errno;
+	_exit(127);
+}
 
-		__atomic_add_fetch(&sh->failed, 1, __ATOMIC_RELAXED);
-		record_failure(sh, iter, LL_FAIL_FORK, e);
-		return;
-	}
-	if (own_group) {
+/* Wait for a run's process and count how it ended. */
+static void finish_run(pid_t pid, struct ll_shared *sh, const struct ll_workload_config *wc,
+		       uint32_t iter)
+{
+	int status = 0;
+
+	if (wc->timeout_s > 0) {
 		/* Also here: whichever side runs first, the group exists
 		 * before any kill(-pid). */
 		setpgid(pid, pid);
@@ -183,6 +197,90 @@ static void run_once(char *const argv[], int devnull, struct ll_shared *sh,
 		__atomic_add_fetch(&sh->failed, 1, __ATOMIC_RELAXED);
 		record_failure(sh, iter, LL_FAIL_EXIT, WEXITSTATUS(status));
 	}
+}
+
+static void fork_failed(struct ll_shared *sh, uint32_t iter, int e)
+{
+	__atomic_add_fetch(&sh->failed, 1, __ATOMIC_RELAXED);
+	record_failure(sh, iter, LL_FAIL_FORK, e);
+}
+
+static void sweep_done(struct ll_shared *sh, uint32_t points)
+{
+	if (!sh->sweep_runs || points < sh->sweep_min)
+		sh->sweep_min = points;
+	if (points > sh->sweep_max)
+		sh->sweep_max = points;
+	sh->sweep_runs++;
+	sh->sweep_total += points;
+}
+
+/*
+ * --fail-nth sweep: exec CMD with point 1, 2, ... armed until an exec gets
+ * past the point of no return. The child says on a close-on-exec pipe
+ * that its exec returned (failed before that point); an exec that went
+ * past it closes the pipe: that process is the run, its status the run's.
+ */
+static void run_sweep(char *const argv[], int devnull, struct ll_shared *sh,
+		      const struct ll_workload_config *wc, uint32_t iter)
+{
+	for (uint32_t n = 1; n <= LL_SWEEP_MAX; n++) {
+		int p[2], e = 0;
+		ssize_t r;
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC)) {
+			fork_failed(sh, iter, errno);
+			return;
+		}
+		pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			child_exec(argv, devnull, wc, n, p[1]);
+		}
+		close(p[1]);
+		if (pid < 0) {
+			fork_failed(sh, iter, errno);
+			close(p[0]);
+			return;
+		}
+		do
+			r = read(p[0], &e, sizeof(e));
+		while (r < 0 && errno == EINTR);
+		close(p[0]);
+		if (r == (ssize_t)sizeof(e) && e >= 0) {
+			/* Failed before the point of no return: next point. */
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			continue;
+		}
+		/* Past the point of no return (or arming failed: exit 126). */
+		sweep_done(sh, n);
+		finish_run(pid, sh, wc, iter);
+		return;
+	}
+	__atomic_add_fetch(&sh->failed, 1, __ATOMIC_RELAXED);
+	sh->sweep_unfinished++;
+	record_failure(sh, iter, LL_FAIL_EXIT, 127);
+}
+
+static void run_once(char *const argv[], int devnull, struct ll_shared *sh,
+		     const struct ll_workload_config *wc, uint32_t iter)
+{
+	pid_t pid;
+
+	if (wc->fail_sweep) {
+		run_sweep(argv, devnull, sh, wc, iter);
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		child_exec(argv, devnull, wc, wc->fail_nth, -1);
+	if (pid < 0) {
+		fork_failed(sh, iter, errno);
+		return;
+	}
+	finish_run(pid, sh, wc, iter);
 }
 
 static void __attribute__((noreturn))
@@ -321,22 +419,27 @@ int ll_spawner_stop(struct ll_spawner *sp)
 
 bool ll_command_runnable(const char *cmd)
 {
-	const char *path = getenv("PATH");
 	char buf[PATH_MAX];
 
+	return ll_command_resolve(cmd, buf, sizeof(buf));
+}
+
+bool ll_command_resolve(const char *cmd, char *buf, size_t buflen)
+{
+	const char *path = getenv("PATH");
+
 	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0;
+		return snprintf(buf, buflen, "%s", cmd) < (int)buflen && access(cmd, X_OK) == 0;
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {
 		const char *colon = strchr(path, ':');
 		size_t len = colon ? (size_t)(colon - path) : strlen(path);
 
-		if (len)
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
-		else
-			snprintf(buf, sizeof(buf), "./%s", cmd);	/* empty entry: cwd */
-		if (access(buf, X_OK) == 0)
+		int w = len ? snprintf(buf, buflen, "%.*s/%s", (int)len, path, cmd)
+			    : snprintf(buf, buflen, "./%s", cmd);	/* empty entry: cwd */
+
+		if (w > 0 && (size_t)w < buflen && access(buf, X_OK) == 0)
 			return true;
 		path += len + (colon ? 1 : 0);
 		if (!colon)
@@ -351,6 +454,11 @@ void ll_workload_stats(const struct ll_shared *sh, struct ll_workload_stats *out
 	out->failed = __atomic_load_n(&sh->failed, __ATOMIC_RELAXED);
 	out->signaled = __atomic_load_n(&sh->signaled, __ATOMIC_RELAXED);
 	out->timed_out = __atomic_load_n(&sh->timed_out, __ATOMIC_RELAXED);
+	out->sweep_min = sh->sweep_min;
+	out->sweep_max = sh->sweep_max;
+	out->sweep_runs = sh->sweep_runs;
+	out->sweep_unfinished = sh->sweep_unfinished;
+	out->sweep_total = sh->sweep_total;
 	out->nfirst = __atomic_load_n(&sh->nfirst, __ATOMIC_ACQUIRE);
 	if (out->nfirst > LL_FIRST_FAILURES)
 		out->nfirst = LL_FIRST_FAILURES;
@@ -556,6 +664,15 @@ void ll_workload_text(FILE *f, const struct ll_workload_config *wc,
 {
 	if (wc->as_user)
 		fprintf(f, "  workload runs as %s (uid %u)\n", wc->user, (unsigned)wc->uid);
+	if (wc->fail_nth)
+		fprintf(f, "  fault injection: fail-nth %u armed before each run's exec of %s\n",
+			wc->fail_nth, wc->exec_path);
+	if (wc->fail_sweep)
+		fprintf(f, "  fault injection: fail-nth sweep of each run's exec of %s: %u-%u execs "
+			"per run (mean %.1f), the last past the point of no return%s\n",
+			wc->exec_path, st->sweep_min, st->sweep_max,
+			st->sweep_runs ? (double)st->sweep_total / st->sweep_runs : 0.0,
+			st->sweep_unfinished ? "; some runs never got past it" : "");
 	if (!st->failed && !st->signaled && !st->timed_out)
 		return;
 	fprintf(f, "  workload: %u runs exited non-zero, %u killed by a signal, %u hung "
@@ -593,6 +710,19 @@ void ll_workload_json(struct json *j, const char *key, const struct ll_workload_
 		json_int(j, NULL, wc->pids[i]);
 	json_end_array(j);
 	json_string(j, "cgroup", wc->cgroup);
+	if (wc->fail_nth || wc->fail_sweep) {
+		json_begin_object(j, "fail_nth");
+		json_string(j, "mode", wc->fail_sweep ? "sweep" : "point");
+		json_int_or_null(j, "point", !wc->fail_sweep, (long)wc->fail_nth);
+		json_string(j, "exec_path", wc->exec_path);
+		json_uint(j, "execs_per_run_min", st->sweep_min);
+		json_uint(j, "execs_per_run_max", st->sweep_max);
+		json_uint(j, "runs_swept", st->sweep_runs);
+		json_uint(j, "runs_unfinished", st->sweep_unfinished);
+		json_end_object(j);
+	} else {
+		json_null(j, "fail_nth");
+	}
 	json_uint(j, "runs_failed", st->failed);
 	json_uint(j, "runs_signaled", st->signaled);
 	json_uint(j, "runs_timed_out", st->timed_out);

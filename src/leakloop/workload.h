@@ -32,6 +32,10 @@ struct ll_workload_config {
 	const char *cgroup;	/* path as given; argv string, not owned */
 	uint64_t cgroup_id;	/* its kernfs id (the inode number) */
 	uint32_t cgroup_level;	/* depth below the cgroup2 root */
+	/* --fail-nth (failnth.h): armed in each run's process before its exec. */
+	uint32_t fail_nth;	/* N: the N-th fault-injectable call fails; 0: off */
+	bool fail_sweep;	/* sweep: every point of the exec, one exec each */
+	char exec_path[4096];	/* with --fail-nth: CMD resolved once, exec'd with execv */
 };
 
 void ll_workload_config_free(struct ll_workload_config *wc);
@@ -70,11 +74,17 @@ struct ll_shared {
 	uint32_t timed_out;	/* runs killed by leakloop after --timeout */
 	uint32_t nfirst;	/* entries used in first[] */
 	struct ll_failure first[LL_FIRST_FAILURES];	/* the first failed runs */
+	/* --fail-nth sweep: execs per run (points tried, the last one past
+	 * the point of no return), and runs whose every point failed. */
+	uint32_t sweep_min, sweep_max, sweep_runs, sweep_unfinished;
+	uint64_t sweep_total;
 };
 
 /* What the report says about the runs that did not succeed. */
 struct ll_workload_stats {
 	uint32_t failed, signaled, timed_out;
+	uint32_t sweep_min, sweep_max, sweep_runs, sweep_unfinished;
+	uint64_t sweep_total;
 	uint32_t nfirst;
 	struct ll_failure first[LL_FIRST_FAILURES];
 };
@@ -119,5 +129,7 @@ int ll_spawner_stop(struct ll_spawner *sp);
 
 /* Is argv[0] something execvp() can run? Saves N failing forks. */
 bool ll_command_runnable(const char *cmd);
+/* The file execvp() would run for cmd (PATH searched as it does), in buf. */
+bool ll_command_resolve(const char *cmd, char *buf, size_t len);
 
 #endif

@@ -491,7 +491,10 @@ static void test_option_errors(void **state)
 	char *nopid[] = { (char *)leakloop_bin, "--pid", "999999999", "--", "/bin/true", NULL };
 	char *system[] = { (char *)leakloop_bin, "--scope", "system", "--pid", "1", "--",
 			   "/bin/true", NULL };
-	char **cases[] = { nouser, badtimeout, notcg, nopid, system };
+	char *nth0[] = { (char *)leakloop_bin, "--fail-nth", "0", "--", "/bin/true", NULL };
+	char *nthx[] = { (char *)leakloop_bin, "--fail-nth", "3x", "--", "/bin/true", NULL };
+	char *nthneg[] = { (char *)leakloop_bin, "--fail-nth", "-1", "--", "/bin/true", NULL };
+	char **cases[] = { nouser, badtimeout, notcg, nopid, system, nth0, nthx, nthneg };
 	struct llres r;
 
 	(void)state;
@@ -503,10 +506,59 @@ static void test_option_errors(void **state)
 	}
 }
 
+/*
+ * --fail-nth: without fault injection in the kernel (this host's), exit 2
+ * naming the file and the config option; with it (a rig guest), a sweep
+ * of /bin/true reports how many execs each run took, and one point armed
+ * in every run makes every exec fail.
+ */
+static void test_fail_nth(void **state)
+{
+	char *sweep[] = { (char *)leakloop_bin, "-n", "20", "--warmup", "2", "--settle", "0.2",
+			  "--json", "--fail-nth", "sweep", "--", "true", NULL };
+	char *point[] = { (char *)leakloop_bin, "-n", "10", "--warmup", "0", "--settle", "0.2",
+			  "--json", "--fail-nth", "1", "--", "true", NULL };
+	struct llres r;
+	json_t *j, *fn;
+
+	(void)state;
+	if (!llt_need_kernel())
+		skip();
+	if (access("/proc/thread-self/fail-nth", F_OK) != 0) {
+		llt_run(sweep, 30, &r);
+		if (r.status != 2 || !strstr(r.err, "/proc/thread-self/fail-nth") ||
+		    !strstr(r.err, "CONFIG_FAULT_INJECTION"))
+			fail_msg("no clear error without fail-nth (exit %d): %s", r.status, r.err);
+		llres_free(&r);
+		print_message("# this kernel has no fail-nth: only its error is tested here; "
+			      "bench/kernels runs the sweep in a guest\n");
+		return;
+	}
+	llt_run(sweep, 300, &r);
+	j = need_json(&r);
+	fn = llt_field(llt_field(j, "workload"), "fail_nth");
+	assert_string_equal(llt_str(fn, "mode"), "sweep");
+	assert_true(strlen(llt_str(fn, "exec_path")) > 5);
+	assert_string_equal(llt_str(fn, "exec_path") + strlen(llt_str(fn, "exec_path")) - 5, "/true");
+	assert_int_equal((int)llt_num(fn, "runs_swept"), 22 + (int)llt_num(j, "stack_runs"));
+	assert_true(llt_num(fn, "execs_per_run_min") >= 1);
+	assert_true(llt_num(fn, "execs_per_run_max") >= llt_num(fn, "execs_per_run_min"));
+	assert_schema(&r);
+	llres_free(&r);
+	llt_run(point, 120, &r);
+	j = need_json(&r);
+	fn = llt_field(llt_field(j, "workload"), "fail_nth");
+	assert_string_equal(llt_str(fn, "mode"), "point");
+	assert_int_equal((int)llt_num(fn, "point"), 1);
+	assert_schema(&r);
+	llres_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_fail_nth),
 		cmocka_unit_test(test_hung_runs_killed_and_counted),
 		cmocka_unit_test(test_failing_runs_counted),
 		cmocka_unit_test(test_signaled_runs_counted),
