@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cache_by_size.h"
+#include "context.h"
 #include "run.h"
 #include "fit.h"
 #include "json.h"
@@ -114,6 +115,36 @@ static void text_stack(FILE *f, const struct ll_run *run, const struct ll_backen
 		fprintf(f, "      ... %d more frames (--json has them all)\n", n - TEXT_FRAMES);
 }
 
+/* The context a stack allocated in (context.h); *handler may be NULL. */
+static enum ll_context stack_context(const struct ll_run *run, const struct ll_backend_ops *ops,
+				     struct ll_backend *b, int32_t stack_id, const char **handler)
+{
+	uint64_t ips[LL_STACK_DEPTH];
+	const char *names[LL_STACK_DEPTH];
+	int n = ll_run_stack(ops, b, run, stack_id, ips, LL_STACK_DEPTH);
+
+	*handler = NULL;
+	if (n <= 0 || !run->have_ksyms)
+		return LL_CTX_UNKNOWN;
+	for (int i = 0; i < n; i++) {
+		const struct ksym *s = ksyms_find(&run->ksyms, ips[i], NULL);
+
+		names[i] = s ? s->name : NULL;
+	}
+	return ll_stack_context(names, (size_t)n, handler);
+}
+
+static void text_context(FILE *f, const struct ll_run *run, const struct ll_backend_ops *ops,
+			 struct ll_backend *b, int32_t stack_id)
+{
+	const char *handler;
+	enum ll_context c = stack_context(run, ops, b, stack_id, &handler);
+
+	if (c != LL_CTX_UNKNOWN)
+		fprintf(f, "    allocated in %s%s%s\n", ll_context_name(c), handler ? " " : "",
+			handler ? handler : "");
+}
+
 static void text_group(FILE *f, const struct ll_run *run, const struct ll_group *g,
 		       const struct ll_backend_ops *ops, struct ll_backend *b, bool full)
 {
@@ -152,6 +183,7 @@ static void text_group(FILE *f, const struct ll_run *run, const struct ll_group 
 			fprintf(f, "    stack %zu of %zu: %.0f outstanding after %u stack runs "
 				"(%.2f/iter)\n", k + 1, n, st[k]->objs[0], run->stack_runs_done,
 				run->stack_runs_done ? st[k]->objs[0] / run->stack_runs_done : 0);
+		text_context(f, run, ops, b, st[k]->stack_id);
 		text_stack(f, run, ops, b, st[k]->stack_id);
 	}
 	if (n > TEXT_STACKS)
@@ -357,8 +389,13 @@ static void json_group(struct json *j, const struct ll_run *run, const struct ll
 		double runs = run->stack_pass ? run->stack_runs_done : run->done;
 		double cnt = run->stack_pass ? st[k]->objs[0] : st[k]->objs[fc];
 
+		const char *handler;
+		enum ll_context c = stack_context(run, ops, b, st[k]->stack_id, &handler);
+
 		json_begin_object(j, NULL);
 		json_int(j, "stack_id", st[k]->stack_id);
+		json_string(j, "context", ll_context_name(c));
+		json_string(j, "handler", handler);
 		json_fixed(j, "outstanding", cnt, 0);
 		json_double(j, "objects_per_iteration", runs > 0 ? cnt / runs : 0);
 		json_stack(j, "frames", run, st[k]->stack_id, ops, b);

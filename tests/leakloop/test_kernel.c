@@ -484,6 +484,17 @@ static void test_held_leaks_grouped(void **state)
 	if (!queue || !msg)
 		fail_msg("no leak through newque and load_msg: %s", r.out);
 	assert_string_equal(llt_str(r.json, "holds_note"), "");
+	/* Both allocated in the syscalls that made them. */
+	{
+		json_t *qs = json_array_get(llt_field(queue, "stacks"), 0);
+		json_t *ms = json_array_get(llt_field(msg, "stacks"), 0);
+
+		assert_string_equal(llt_str(qs, "context"), "syscall");
+		assert_string_equal(llt_str(qs, "handler"), "__x64_sys_msgget");
+		assert_string_equal(llt_str(ms, "context"), "syscall");
+		/* __x64_sys_msgsnd tail-calls do_msgsnd: either may be the frame. */
+		assert_non_null(strstr(llt_str(ms, "handler"), "msgsnd"));
+	}
 	assert_true(json_is_null(llt_field(queue, "held_by")));
 	held = llt_field(msg, "held_by");
 	if (!json_is_object(held))
