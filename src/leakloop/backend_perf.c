@@ -432,7 +432,8 @@ static int scan_one(const struct ll_out_entry *a, void *arg)
 		ll_kmalloc_name(a->size, a->gfp, &sc->b->dec.gfp, r.cache, sizeof(r.cache));
 		break;
 	case LL_CACHE:
-		snprintf(r.cache, sizeof(r.cache), "%s", ll_name_get(&sc->b->dec.cnames, a->cache_key));
+		snprintf(r.cache, sizeof(r.cache), "%s",
+			 ll_perf_decoder_cache_name(&sc->b->dec, a->cache_key, a->site));
 		break;
 	case LL_PAGE:
 		snprintf(r.cache, sizeof(r.cache), "pages");

@@ -47,6 +47,16 @@ static int rehash(struct ll_groups *g, size_t cap)
 	return 0;
 }
 
+/* One more outstanding record of group e at checkpoint cp. */
+static int count(struct ll_group *e, size_t cp, const struct ll_record *r, uint32_t old_limit)
+{
+	e->objs[cp] += 1;
+	e->bytes[cp] += (double)r->size;
+	if (old_limit && r->iter <= old_limit)
+		e->old += 1;
+	return 0;
+}
+
 int ll_groups_add(struct ll_groups *g, size_t cp, const struct ll_record *r, uint32_t old_limit)
 {
 	struct ll_group *e;
@@ -81,10 +91,10 @@ int ll_groups_add(struct ll_groups *g, size_t cp, const struct ll_record *r, uin
 	e->site = r->site;
 	memcpy(e->cache, r->cache, sizeof(e->cache));
 	g->index[s] = (uint32_t)++g->n;
+	return count(e, cp, r, old_limit);
 found:
-	e->objs[cp] += 1;
-	e->bytes[cp] += (double)r->size;
-	if (old_limit && r->iter <= old_limit)
-		e->old += 1;
-	return 0;
+	/* The latest name: the perf backend may learn a cache's name from
+	 * its frees after the group's first objects were counted. */
+	memcpy(e->cache, r->cache, sizeof(e->cache));
+	return count(e, cp, r, old_limit);
 }

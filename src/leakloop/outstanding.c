@@ -129,23 +129,27 @@ void ll_out_alloc(struct ll_outstanding *t, const struct ll_ev *e, uint32_t iter
 	c[LLC_ALLOCS]++;
 }
 
-void ll_out_release(struct ll_outstanding *t, const struct ll_ev *e, uint64_t *c)
+bool ll_out_release(struct ll_outstanding *t, const struct ll_ev *e, uint64_t *c,
+		    struct ll_out_entry *gone)
 {
 	uint32_t *link;
 	struct ll_out_entry *a;
 
 	if (!e->addr)
-		return;
+		return false;
 	a = find(t, e->cls, e->addr, &link);
 	if (!a) {
 		c[LLC_UNKNOWN_FREE]++;
-		return;
+		return false;
 	}
+	if (gone)
+		*gone = *a;
 	*link = a->next;
 	a->next = t->free_head;
 	t->free_head = (uint32_t)(a - t->pool) + 1;
 	t->used--;
 	c[LLC_FREES]++;
+	return true;
 }
 
 int ll_out_each(const struct ll_outstanding *t,

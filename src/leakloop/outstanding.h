@@ -9,6 +9,7 @@
 #ifndef LEAKLOOP_OUTSTANDING_H
 #define LEAKLOOP_OUTSTANDING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Address classes: slab objects, pages (pfn) and percpu pointers live in
@@ -46,7 +47,9 @@ void ll_out_free(struct ll_outstanding *t);
 /* Apply an allocation (tagged with iter) or a free; c[] gets the LLC_*
  * counts of what happened. */
 void ll_out_alloc(struct ll_outstanding *t, const struct ll_ev *e, uint32_t iter, uint64_t *c);
-void ll_out_release(struct ll_outstanding *t, const struct ll_ev *e, uint64_t *c);
+/* gone (may be NULL) gets the entry the free matched; false when none did. */
+bool ll_out_release(struct ll_outstanding *t, const struct ll_ev *e, uint64_t *c,
+		    struct ll_out_entry *gone);
 /* Allocations seen on an outstanding address of this reuse key. */
 uint64_t ll_out_reused(const struct ll_outstanding *t, uint64_t key);
 /* cb for every entry until it returns nonzero; that value, or 0. */

@@ -32,6 +32,8 @@ void ll_perf_decoder_free(struct ll_perf_decoder *d)
 	ll_stack_table_free(&d->stacks);
 	ll_name_table_free(&d->cnames);
 	ll_size_names_free(&d->by_size);
+	free(d->site_names);
+	d->site_names = NULL;
 	ll_site_set_free(&d->suspects);
 }
 
@@ -99,6 +101,57 @@ int ll_perf_decoder_name_by_size(struct ll_perf_decoder *d, const struct slab_sn
 		return 0;
 	ll_size_names_free(&d->by_size);
 	return ll_size_names_build(s, &d->by_size);
+}
+
+/* Sites whose name was learned: an open-addressing table, bounded (a
+ * site past it keeps its size-based name). */
+#define SITE_NAMES 8192
+
+static uint64_t *site_slot(const struct ll_perf_decoder *d, uint64_t site)
+{
+	uint32_t mask = d->site_names_cap - 1;
+
+	for (uint32_t i = (uint32_t)ll_mix64(site) & mask;; i = (i + 1) & mask)
+		if (d->site_names[i][0] == site || d->site_names[i][0] == 0)
+			return d->site_names[i];
+}
+
+void ll_perf_decoder_freed(struct ll_perf_decoder *d, const struct ll_ev *free_ev,
+			   const struct ll_out_entry *gone)
+{
+	uint64_t *slot;
+
+	if (gone->kind != LL_CACHE || !free_ev->cache_key || !gone->site ||
+	    d->tp[LL_TP_CACHE_ALLOC].f.name.present)
+		return;
+	if (!d->site_names) {
+		d->site_names = calloc(SITE_NAMES, sizeof(*d->site_names));
+		if (!d->site_names)
+			return;
+		d->site_names_cap = SITE_NAMES;
+	}
+	slot = site_slot(d, gone->site);
+	if (slot[0] == gone->site) {
+		slot[1] = free_ev->cache_key;
+		return;
+	}
+	if ((d->site_names_n + 1) * 2 > d->site_names_cap)
+		return;
+	slot[0] = gone->site;
+	slot[1] = free_ev->cache_key;
+	d->site_names_n++;
+}
+
+const char *ll_perf_decoder_cache_name(const struct ll_perf_decoder *d, uint64_t cache_key,
+				       uint64_t site)
+{
+	if (d->site_names && site) {
+		const uint64_t *slot = site_slot(d, site);
+
+		if (slot[0] == site)
+			return ll_name_get(&d->cnames, slot[1]);
+	}
+	return ll_name_get(&d->cnames, cache_key);
 }
 
 /* ---- the sample's layout ---- */
@@ -288,6 +341,14 @@ int ll_perf_decode_sample(struct ll_perf_decoder *d, bool alloc, const uint8_t *
 		return LL_DECODE_BAD;
 	e->is_free = !alloc;
 	e->cls = addr_class(tp);
+	/* A cache free names its cache (6.1 on): the name allocations lack
+	 * before 6.2, learnt per call site (ll_perf_decoder_freed). */
+	if (tp == LL_TP_CACHE_FREE && f->name.present && !d->tp[LL_TP_CACHE_ALLOC].f.name.present) {
+		char name[40];
+
+		if (ll_tp_field_str(&f->name, s.raw, s.rawlen, name, sizeof(name)))
+			e->cache_key = ll_name_intern(&d->cnames, name);
+	}
 	/* pfn -1: the allocation failed. */
 	if (e->cls == LL_CLS_PAGE && f->ptr.size == 8 && e->addr == UINT64_MAX)
 		e->addr = 0;

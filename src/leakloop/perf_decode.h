@@ -37,8 +37,12 @@ struct ll_perf_decoder {
 	uint32_t stack_mode;	/* enum ll_stack_mode */
 	struct ll_stack_table stacks;
 	struct ll_name_table cnames;	/* kmem_cache names: cache_key = index + 1 */
-	/* kmem_cache_alloc without a name field (before 6.2): names by size. */
+	/* kmem_cache_alloc without a name field (before 6.2): names by size,
+	 * and, better, the name kmem_cache_free gave an object of that call
+	 * site (6.1's free event names its cache): site -> cnames key. */
 	struct ll_size_names by_size;
+	uint64_t (*site_names)[2];
+	uint32_t site_names_cap, site_names_n;
 	struct ll_site_set suspects;	/* sites with stacks under LL_STACKS_SUSPECTS */
 	uint64_t *c;		/* LLC_STACK_ERR is counted here */
 };
@@ -54,6 +58,13 @@ int ll_perf_decoder_load(struct ll_perf_decoder *d, const struct ll_tracefs *tfs
  * the event has names or the table was built, -ENOMEM. */
 int ll_perf_decoder_name_by_size(struct ll_perf_decoder *d, const struct slab_snapshot *s);
 void ll_perf_decoder_free(struct ll_perf_decoder *d);
+/* A free matched an outstanding allocation: learn its call site's cache
+ * name when allocations name none. */
+void ll_perf_decoder_freed(struct ll_perf_decoder *d, const struct ll_ev *free_ev,
+			   const struct ll_out_entry *gone);
+/* The cache name of an outstanding kmem_cache allocation. */
+const char *ll_perf_decoder_cache_name(const struct ll_perf_decoder *d, uint64_t cache_key,
+				       uint64_t site);
 
 enum { LL_DECODE_EVENT, LL_DECODE_SKIP, LL_DECODE_BAD };
 

@@ -226,9 +226,12 @@ static void apply_pending(struct ll_perf_reader *r)
 			r->late++;
 		else
 			r->last_applied = e->time;
-		if (e->is_free)
-			ll_out_release(r->tab, e, r->c);
-		else
+		if (e->is_free) {
+			struct ll_out_entry gone;
+
+			if (ll_out_release(r->tab, e, r->c, &gone))
+				ll_perf_decoder_freed(r->dec, e, &gone);
+		} else
 			ll_out_alloc(r->tab, e, r->cur_iter, r->c);
 	}
 	memmove(r->pend, r->pend + k, (r->npend - k) * sizeof(*r->pend));
