@@ -7,7 +7,7 @@
 _leakloop()
 {
 	local cur prev i sub=
-	local loop_opts="-n --iterations -w --warmup -s --settle -c --checkpoints -j --json
+	local loop_opts="-n --iterations -w --warmup -s --settle --drain -c --checkpoints -j --json
 		--show-output --timeout --user --fail-nth --pid --cgroup --folded --svg --backend --backends --stacks
 		--stack-runs --scope --max-outstanding --max-stacks --min-rate --min-r2 --min-count
 		-h --help"

@@ -430,6 +430,59 @@ static void lazy_vmap_areas(struct ll_run *run)
 }
 
 /*
+ * A reclaimable cache (SLAB_RECLAIM_ACCOUNT: dentries, inodes) keeps unused
+ * objects until memory is short: a loop that looks up new names leaves one
+ * negative dentry per run, outstanding for as long as the machine has
+ * memory, and no settle ends that. Without --drain such a group is growing,
+ * not a leak; a drain (drop_caches=2) frees every unused one, so what
+ * survives it is held by someone: a leak.
+ */
+/* Without SLUB's sysfs (CONFIG_SLUB_SYSFS off): the caches the kernel
+ * creates with SLAB_RECLAIM_ACCOUNT that a loop can fill. */
+static bool reclaimable_by_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strcmp(name, "dentry") == 0 || strcmp(name, "radix_tree_node") == 0 ||
+	       strcmp(name, "buffer_head") == 0 ||
+	       (n >= 11 && strcmp(name + n - 11, "inode_cache") == 0);
+}
+
+static void undrained_reclaimable(struct ll_run *run)
+{
+	if (run->drain.drains)
+		return;
+	for (size_t i = 0; i < run->groups.n; i++) {
+		struct ll_group *g = &run->groups.v[i];
+		bool reclaimable = false;
+
+		if (g->res.cls != LL_LEAK || g->kind != LL_CACHE)
+			continue;
+		/* "a|b": the perf backend's candidates; any may be the one. */
+		for (const char *p = g->cache; *p && !reclaimable;) {
+			size_t len = strcspn(p, "|");
+			char name[sizeof(g->cache)];
+			struct slab_sysfs_info info;
+
+			snprintf(name, sizeof(name), "%.*s", (int)len, p);
+			if (slab_sysfs_info("/sys/kernel/slab", name, &info) == 0)
+				reclaimable = info.reclaimable;
+			else
+				reclaimable = reclaimable_by_name(name);
+			p += len + (p[len] == '|');
+		}
+		if (!reclaimable)
+			continue;
+		g->res.cls = LL_GROWING_FREED;
+		g->res.reason = "a reclaimable cache keeps unused objects until memory is short; "
+				"--drain frees them, and what survives it leaks";
+		run->uncertain = true;
+		warn(run, "%.2f objects/run stay in the reclaimable cache %s: unused ones "
+		     "(negative dentries) or leaked ones, only --drain tells", g->res.fit.slope, g->cache);
+	}
+}
+
+/*
  * Without tracing (slabinfo backend) the slab view is the only evidence: a
  * cache that grows linearly and keeps its objects after settle is a leak,
  * unless it is reclaimable (dentries, inodes grow legitimately). System-wide
@@ -601,6 +654,7 @@ void ll_analyze_finish(struct ll_run *run, const struct ll_backend_ops *ops, str
 	mark_slab_backing(run, ops, b);
 	confirm_in_stack_pass(run);
 	lazy_vmap_areas(run);
+	undrained_reclaimable(run);
 	confirm_untraced(run, ops, b);
 	run->nroots = run->nleaks;
 	find_holders(run, ops, b);

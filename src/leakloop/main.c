@@ -50,7 +50,11 @@ static void usage(FILE *f)
 		"  -n, --iterations N      measured runs (default 1000)\n"
 		"  -w, --warmup W          unmeasured runs first (default 50)\n"
 		"  -s, --settle SECONDS    wait for deferred (RCU) frees before the last\n"
-		"                          snapshot (default 1.5)\n"
+		"                          snapshot (default 1.5; 0.25 with --drain)\n"
+		"      --drain             before that wait, have the kernel run its\n"
+		"                          deferred frees now (drop_caches=2, two RCU\n"
+		"                          grace periods): kfree_rcu batches, lazy RCU,\n"
+		"                          unused dentries/inodes (needs root)\n"
 		"  -c, --checkpoints K     snapshots during the loop (default 16, 3..%d)\n"
 		"  -j, --json              machine-readable report on stdout\n"
 		"      --show-output       keep the workload's stdout/stderr\n"
@@ -140,7 +144,7 @@ static int parse_double(const char *s, double min, double max, double *out)
 
 enum { O_SHOW = 256, O_FAILNTH, O_SCOPE, O_MAXOUT, O_MAXSTK, O_RATE, O_R2, O_COUNT, O_STACKS,
        O_STACKRUNS, O_TIMEOUT, O_USER, O_PID, O_CGROUP, O_FOLDED, O_SVG, O_BACKEND,
-       O_BACKENDS };
+       O_BACKENDS, O_DRAIN };
 
 static void default_options(struct ll_options *o)
 {
@@ -181,7 +185,11 @@ static int apply_option(int c, const char *arg, struct ll_options *o)
 	case 'w':
 		return parse_u32(arg, 0, 100000000, &o->warmup) ? 1 : 0;
 	case 's':
+		o->settle_set = true;
 		return parse_double(arg, 0, 3600, &o->settle_s) ? 1 : 0;
+	case O_DRAIN:
+		o->drain = true;
+		return 0;
 	case 'c':
 		return parse_u32(arg, 3, LL_MAX_CP - 2, &o->checkpoints) ? 1 : 0;
 	case 'j':
@@ -265,6 +273,8 @@ static int finish_options(struct ll_options *o)
 		o->checkpoints = o->n < 3 ? 3 : o->n;
 	if (!o->stack_runs)
 		o->stack_runs = o->n < 100 ? o->n : 100;
+	if (o->drain && !o->settle_set)
+		o->settle_s = LL_DRAIN_SETTLE_S;
 	return 0;
 }
 
@@ -274,6 +284,7 @@ static int parse_args(int argc, char **argv, struct ll_options *o)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "settle", required_argument, NULL, 's' },
+		{ "drain", no_argument, NULL, O_DRAIN },
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "show-output", no_argument, NULL, O_SHOW },
@@ -455,6 +466,8 @@ static int stack_pass(struct ll_run *run, const struct ll_backend_ops *ops,
 	 * stacks and can only take a verdict back (too few seen again), and a
 	 * deferred free still pending makes it see more, never fewer: a short
 	 * wait lets the runs' last frees land, the full settle is not needed. */
+	if (run->opt.drain)
+		ll_drain_now(&run->drain);
 	settle(fmin(run->opt.settle_s, STACK_PASS_SETTLE_S));
 	err = ops->scan(b, stack_scan_cb, &sc);
 	if (err)
@@ -615,6 +628,8 @@ static int measure(struct ll_run *run, const struct ll_backend_ops *ops, struct 
 	run->failed = sp->sh->failed;
 	run->signaled = sp->sh->signaled;
 	ll_workload_stats(sp->sh, &run->wl);
+	if (run->opt.drain)
+		ll_drain_now(&run->drain);
 	settle(run->opt.settle_s);
 	if (checkpoint(run, ops, b, run->ncp, run->done / 2))
 		return LOOP_FAILED;
@@ -679,6 +694,7 @@ int main(int argc, char **argv)
 		perror("leakloop");
 		return EXIT_ERROR;
 	}
+	run->drain.fd = -1;
 	ll_groups_init(&run->groups);
 	ll_groups_init(&run->stack_groups);
 	if (parse_args(argc, argv, &run->opt)) {
@@ -694,6 +710,8 @@ int main(int argc, char **argv)
 	if ((run->opt.work.fail_nth || run->opt.work.fail_sweep) &&
 	    (ll_failnth_check() || !ll_command_resolve(run->opt.argv[0], run->opt.work.exec_path,
 						       sizeof(run->opt.work.exec_path))))
+		goto out;
+	if (run->opt.drain && ll_drain_open(&run->drain))
 		goto out;
 	if (geteuid() != 0)
 		fprintf(stderr, "leakloop: warning: not root; BPF needs CAP_BPF and CAP_PERFMON\n");
@@ -729,6 +747,7 @@ out:
 	for (size_t i = 0; i < LL_MAX_CP; i++)
 		slab_snapshot_free(&run->snaps[i]);
 	close_outputs(&out);
+	ll_drain_close(&run->drain);
 	ll_workload_config_free(&run->opt.work);
 	ll_groups_free(&run->groups);
 	ll_groups_free(&run->stack_groups);

@@ -14,7 +14,7 @@
 
 #define TEXT_FRAMES 16
 /* MAJOR.MINOR of the --json layout: docs/leakloop.schema.json. */
-#define LL_JSON_SCHEMA_VERSION "1.3"
+#define LL_JSON_SCHEMA_VERSION "1.4"
 
 static size_t final_cp(const struct ll_run *run)
 {
@@ -216,10 +216,14 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	const struct ll_counters *c = &run->counters;
 
 	fprintf(f, "leakloop: %u of %u iterations of `%s`%s (+%u warm-up), %.2f s, %.0f runs/s, "
-		"settle %.1f s, backend %s, scope %s\n",
+		"settle %g s, backend %s, scope %s\n",
 		run->done, run->opt.n, run->opt.argv[0], run->opt.argv[1] ? " ..." : "",
 		run->opt.warmup, run->loop_s, run->rate, run->opt.settle_s, ops->name,
 		ll_workload_scope(&run->opt.work, run->opt.backend.scope_system));
+	if (run->opt.drain)
+		fprintf(f, "  drained before each settle (--drain): drop_caches=2 and %u RCU grace "
+			"periods, %.3f s%s%s\n", run->drain.grace_periods, run->drain.seconds,
+			run->drain.note[0] ? "; " : "", run->drain.note);
 	if (run->interrupted)
 		fprintf(f, "  interrupted: report covers the %u iterations done\n", run->done);
 	if (run->stack_pass)
@@ -483,6 +487,16 @@ void ll_report_json(FILE *f, const struct ll_run *run, const struct ll_backend_o
 	json_double(&j, "elapsed_seconds", run->loop_s);
 	json_double(&j, "runs_per_second", run->rate);
 	json_double(&j, "settle_seconds", run->opt.settle_s);
+	if (run->opt.drain) {
+		json_begin_object(&j, "drain");
+		json_uint(&j, "drains", run->drain.drains);
+		json_uint(&j, "grace_periods", run->drain.grace_periods);
+		json_double(&j, "seconds", run->drain.seconds);
+		json_string(&j, "note", run->drain.note);
+		json_end_object(&j);
+	} else {
+		json_null(&j, "drain");
+	}
 	json_string(&j, "backend_reason", run->backend_why);
 	json_bool(&j, "stacks_available", !ops->slab_only);
 	json_string(&j, "stacks_mode", run->opt.stacks_all ? "all" : "two-pass");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "drain.h"
 #include "groups.h"
 #include "kallsyms.h"
 #include "slabinfo.h"
@@ -19,6 +20,8 @@ struct ll_options {
 	uint32_t warmup;		/* unmeasured runs first */
 	uint32_t checkpoints;		/* snapshots while looping */
 	double settle_s;		/* wait before the final snapshot */
+	bool settle_set;		/* --settle given */
+	bool drain;			/* --drain (drain.h) */
 	bool json;
 	bool show_output;		/* workload stdout/stderr kept */
 	bool stacks_all;		/* stack for every allocation, one pass */
@@ -52,6 +55,7 @@ struct ll_run {
 	size_t ncp;			/* checkpoints taken while looping */
 	double x[LL_MAX_CP];		/* iterations done at each; [ncp] settled */
 	bool settled;
+	struct ll_drain drain;		/* --drain: fd -1 without it */
 	struct ll_groups groups;		/* the measuring pass */
 	struct ll_groups stack_groups;		/* the stack pass: per stack, cp 0 */
 	uint32_t stack_runs_done;

@@ -105,7 +105,7 @@ static void test_json_matches_schema(void **state)
 
 	if (!lr)
 		skip();
-	assert_string_equal(llt_str(lr->r.json, "schema_version"), "1.3");
+	assert_string_equal(llt_str(lr->r.json, "schema_version"), "1.4");
 	{
 		char *argv[] = { (char *)python, (char *)checker, "schema", (char *)schema,
 				 lr->json_path, NULL };
