@@ -402,6 +402,24 @@ static void confirm_in_stack_pass(struct ll_run *run)
  * its pages too (at least one page per area), so vmap_area growth stays a
  * leak only when pages leak at least that fast.
  */
+/* A vmap_area group: by its cache's name, or, where the perf backend can
+ * only name candidates by size (before 6.2; vmap areas are freed lazily, so
+ * no free taught it the name), by its call site. */
+static bool is_vmap_area(const struct ll_run *run, const struct ll_group *g)
+{
+	const struct ksym *sym;
+	uint64_t off;
+
+	if (g->kind != LL_CACHE)
+		return false;
+	if (strcmp(g->cache, "vmap_area") == 0)
+		return true;
+	if (g->cache[0] != '?' && !strchr(g->cache, '|'))
+		return false;
+	sym = run->have_ksyms ? ksyms_find(&run->ksyms, g->site, &off) : NULL;
+	return sym && strcmp(sym->name, "alloc_vmap_area") == 0;
+}
+
 static void lazy_vmap_areas(struct ll_run *run)
 {
 	double page_bytes = 0, areas = 0;
@@ -413,7 +431,7 @@ static void lazy_vmap_areas(struct ll_run *run)
 			continue;
 		if (g->kind == LL_PAGE)
 			page_bytes += g->bytes_per_iter;
-		else if (g->kind == LL_CACHE && strcmp(g->cache, "vmap_area") == 0)
+		else if (is_vmap_area(run, g))
 			areas += g->res.fit.slope;
 	}
 	if (areas <= 0 || page_bytes >= areas * 4096)
@@ -421,7 +439,7 @@ static void lazy_vmap_areas(struct ll_run *run)
 	for (size_t i = 0; i < run->groups.n; i++) {
 		struct ll_group *g = &run->groups.v[i];
 
-		if (g->res.cls == LL_LEAK && g->kind == LL_CACHE && strcmp(g->cache, "vmap_area") == 0) {
+		if (g->res.cls == LL_LEAK && is_vmap_area(run, g)) {
 			g->res.cls = LL_GROWING_FREED;
 			g->res.reason = "vmalloc address space is freed lazily (purged past "
 					"lazy_max_pages) and no pages leak with it";
