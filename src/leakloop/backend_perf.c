@@ -268,6 +268,33 @@ static int name_caches_by_size(struct ll_backend *b)
 	return err;
 }
 
+/*
+ * Samples from different rings are put in order by their times, which
+ * come from the kernel's clocksource. A guest without a usable TSC, HPET
+ * or ACPI PM timer runs on (refined-)jiffies: every event of a jiffy has
+ * the same time, and an object freed in the jiffy it was allocated in may
+ * be applied freed first, then allocated: a free of an unknown address
+ * and an object that stays outstanding until its address is handed out
+ * again (counted as a missed free, which excuses leaks in its cache).
+ * Said, since only the machine can change it.
+ */
+static void warn_coarse_clock(void)
+{
+	char cs[64] = "";
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "re");
+
+	if (!f)
+		return;
+	if (fgets(cs, sizeof(cs), f) && strstr(cs, "jiffies")) {
+		cs[strcspn(cs, "\n")] = '\0';
+		fprintf(stderr, "leakloop: warning: the kernel's clocksource is %s: perf event times "
+			"have a jiffy's resolution, so frees may be ordered before their allocations "
+			"(frees of unknown addresses, caches judged partly untraced); the bpf backend "
+			"does not order by time\n", cs);
+	}
+	fclose(f);
+}
+
 static int perf_open(const struct ll_backend_config *cfg, struct ll_backend **out)
 {
 	struct ll_backend *b = calloc(1, sizeof(*b));
@@ -291,6 +318,7 @@ static int perf_open(const struct ll_backend_config *cfg, struct ll_backend **ou
 		err = -ENOTSUP;
 		goto fail;
 	}
+	warn_coarse_clock();
 	err = init_leaders(b);
 	if (!err)
 		err = ll_perf_decoder_init(&b->dec, cfg->max_stacks, page_size, getpid(),

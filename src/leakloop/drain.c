@@ -47,31 +47,31 @@ int ll_drain_now(struct ll_drain *d)
 {
 	double t0 = mono_s();
 	ssize_t w;
-	int e;
+	int e = 0;
 
 	d->note[0] = '\0';
 	d->grace_periods = 0;
-	/* Writes to drop_caches are taken whole, from any offset. */
-	do
-		w = pwrite(d->fd, "2\n", 2, 0);
-	while (w < 0 && errno == EINTR);
-	if (w != 2) {
-		e = w < 0 ? errno : EIO;
-		snprintf(d->note, sizeof(d->note), "%s: %s", LL_DROP_CACHES_PATH, strerror(e));
-		fprintf(stderr, "leakloop: --drain: %s: settled by waiting only\n", d->note);
-		d->seconds = mono_s() - t0;
-		return -1;
-	}
-	/* Two: the first may begin while a grace period is under way. */
-	for (int i = 0; i < 2; i++) {
-		e = grace_period();
-		if (e) {
-			snprintf(d->note, sizeof(d->note),
-				 "membarrier(MEMBARRIER_CMD_GLOBAL): %s: no grace period waited for",
-				 strerror(e));
-			break;
+	for (int round = 0; round < LL_DRAIN_ROUNDS; round++) {
+		/* Writes to drop_caches are taken whole, from any offset. */
+		do
+			w = pwrite(d->fd, "2\n", 2, 0);
+		while (w < 0 && errno == EINTR);
+		if (w != 2) {
+			e = w < 0 ? errno : EIO;
+			snprintf(d->note, sizeof(d->note), "%s: %s", LL_DROP_CACHES_PATH, strerror(e));
+			fprintf(stderr, "leakloop: --drain: %s: settled by waiting only\n", d->note);
+			d->seconds = mono_s() - t0;
+			return -1;
 		}
-		d->grace_periods++;
+		/* Two: the first may begin while a grace period is under way. */
+		for (int i = 0; i < 2 && !e; i++) {
+			e = grace_period();
+			if (e)
+				snprintf(d->note, sizeof(d->note), "membarrier(MEMBARRIER_CMD_GLOBAL): %s: "
+					 "no grace period waited for", strerror(e));
+			else
+				d->grace_periods++;
+		}
 	}
 	d->drains++;
 	d->seconds = mono_s() - t0;

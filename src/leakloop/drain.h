@@ -12,9 +12,12 @@
  *      lazy-RCU flush and the dentry/inode caches';
  *   2. two RCU grace periods: membarrier(MEMBARRIER_CMD_GLOBAL) returns
  *      after synchronize_rcu() on a kernel with more than one CPU online,
- *      so callbacks queued before step 1 have had a grace period, and
- *      the settle that follows (0.25 s by default with --drain) lets their
- *      workqueue items run.
+ *      so callbacks queued before step 1 have had a grace period;
+ *   3. steps 1 and 2 twice more: a free deferred twice (6.1's watch_queue:
+ *      an RCU callback frees the watch, which then kfree_rcu()s the queue)
+ *      reaches kfree_rcu only after the first round's grace periods.
+ * The settle that follows (0.25 s by default with --drain) lets the last
+ * workqueue items run.
  * It changes the machine: dropped dentries and inodes are read again on
  * their next use (no data is lost: drop_caches frees clean caches only).
  * A leaked object is never reachable from a cache, so the verdicts can
@@ -27,13 +30,16 @@
 
 #define LL_DROP_CACHES_PATH "/proc/sys/vm/drop_caches"
 
+/* Rounds of drop_caches + two grace periods (step 3 above). */
+#define LL_DRAIN_ROUNDS 3
+
 /* The settle after a drain, unless --settle is given. */
 #define LL_DRAIN_SETTLE_S 0.25
 
 struct ll_drain {
 	int fd;			/* drop_caches, opened before the loop; -1: none */
 	unsigned drains;	/* done so far */
-	unsigned grace_periods;	/* waited for by the last drain */
+	unsigned grace_periods;	/* waited for by the last drain (2 per round) */
 	double seconds;		/* the last drain's wall time */
 	char note[160];		/* why a drain did less than asked, or "" */
 };

@@ -221,8 +221,9 @@ void ll_report_text(FILE *f, const struct ll_run *run, const struct ll_backend_o
 		run->opt.warmup, run->loop_s, run->rate, run->opt.settle_s, ops->name,
 		ll_workload_scope(&run->opt.work, run->opt.backend.scope_system));
 	if (run->opt.drain)
-		fprintf(f, "  drained before each settle (--drain): drop_caches=2 and %u RCU grace "
-			"periods, %.3f s%s%s\n", run->drain.grace_periods, run->drain.seconds,
+		fprintf(f, "  drained before each settle (--drain): drop_caches=2 %d times, %u RCU "
+			"grace periods, %.3f s%s%s\n", LL_DRAIN_ROUNDS, run->drain.grace_periods,
+			run->drain.seconds,
 			run->drain.note[0] ? "; " : "", run->drain.note);
 	if (run->interrupted)
 		fprintf(f, "  interrupted: report covers the %u iterations done\n", run->done);
