@@ -83,6 +83,9 @@ struct ll_backend_ops {
 	/* Allocations that landed on a still-outstanding address of this
 	 * group's cache: its frees are partly invisible to the backend. */
 	uint64_t (*missed_frees)(struct ll_backend *b, uint32_t kind, uint64_t cache_key);
+	/* The same for the objects of one call site; NULL where the backend
+	 * does not count them. */
+	uint64_t (*missed_frees_site)(struct ll_backend *b, uint64_t site);
 	/* Detach and free everything. */
 	void (*close)(struct ll_backend *b);
 };

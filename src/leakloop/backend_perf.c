@@ -242,6 +242,16 @@ static int init_leaders(struct ll_backend *b)
 
 /* ---- ops ---- */
 
+static uint64_t perf_missed_frees_site(struct ll_backend *b, uint64_t site)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&b->lock);
+	n = ll_out_reused(&b->tab, ll_reuse_site_key(site));
+	pthread_mutex_unlock(&b->lock);
+	return n;
+}
+
 static void perf_close(struct ll_backend *b);
 
 /* Before 6.2 kmem_cache_alloc names no cache: take the names of the caches
@@ -571,5 +581,6 @@ const struct ll_backend_ops ll_backend_perf = {
 	.stack = perf_stack,
 	.counters = perf_counters,
 	.missed_frees = perf_missed_frees,
+	.missed_frees_site = perf_missed_frees_site,
 	.close = perf_close,
 };

@@ -103,6 +103,7 @@ void ll_out_alloc(struct ll_outstanding *t, const struct ll_ev *e, uint32_t iter
 		 * frees fire no tracepoint, or a lost record). */
 		c[LLC_REUSED]++;
 		reuse_count(t, ll_reuse_key(a->kind, a->cache_key, a->size));
+		reuse_count(t, ll_reuse_site_key(a->site));
 	} else {
 		uint32_t *bk;
 
