@@ -621,6 +621,15 @@ static uint64_t bpf_missed_frees(struct ll_backend *b, uint32_t kind, uint64_t c
 	return n;
 }
 
+static uint64_t bpf_missed_frees_site(struct ll_backend *b, uint64_t site)
+{
+	uint64_t key = ll_reuse_site_key(site), n = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.reused), &key, &n))
+		return 0;
+	return n;
+}
+
 static void bpf_close(struct ll_backend *b)
 {
 	if (!b)
@@ -645,5 +654,6 @@ const struct ll_backend_ops ll_backend_bpf = {
 	.stack = bpf_stack,
 	.counters = bpf_counters,
 	.missed_frees = bpf_missed_frees,
+	.missed_frees_site = bpf_missed_frees_site,
 	.close = bpf_close,
 };

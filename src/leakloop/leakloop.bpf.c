@@ -98,10 +98,11 @@ struct {
 
 /* Per cache: allocations that landed on an address still outstanding, i.e.
  * evidence that this cache's frees are partly invisible (kfree_rcu sheaves,
- * kfree_bulk fire no tracepoint). Keyed by ll_reuse_key(). */
+ * kfree_bulk fire no tracepoint). Keyed by ll_reuse_key() and
+ * ll_reuse_site_key(). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, __u64);
 } reused SEC(".maps");
@@ -233,16 +234,22 @@ static __always_inline void publish(struct ll_slot *s, __u64 addr)
 
 /* An allocation landed on a still-recorded address: its free was missed,
  * and the old owner's cache is marked as having untraced frees. */
-static __always_inline void note_reuse(__u32 kind, __u64 cache, __u64 size)
+static __always_inline void bump_reused(__u64 rk)
 {
-	__u64 rk = ll_reuse_key(kind, cache, size), one = 1;
-	__u64 *n = bpf_map_lookup_elem(&reused, &rk);
+	__u64 one = 1, *n = bpf_map_lookup_elem(&reused, &rk);
 
-	count(LLC_REUSED);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
 		bpf_map_update_elem(&reused, &rk, &one, BPF_NOEXIST);
+}
+
+/* The old owner of a reused address: its cache and its call site. */
+static __always_inline void note_reuse(__u32 kind, __u64 cache, __u64 size, __u64 site)
+{
+	count(LLC_REUSED);
+	bump_reused(ll_reuse_key(kind, cache, size));
+	bump_reused(ll_reuse_site_key(site));
 }
 
 /* Record an allocation of a task in scope (the caller checked). */
@@ -283,7 +290,7 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size,
 			/* Still recorded: its free was missed (see below). The
 			 * slot is this address's alone, plain stores do. */
 			s->addr = LL_SLOT_BUSY;
-			note_reuse(s->a.kind, s->a.cache, s->a.size);
+			note_reuse(s->a.kind, s->a.cache, s->a.size, s->a.site);
 			s->a = a;
 			publish(s, addr);
 			count(LLC_ALLOCS);
@@ -314,7 +321,7 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size,
 		struct ll_alloc *old = bpf_map_lookup_elem(&allocs, &addr);
 
 		if (old)
-			note_reuse(old->kind, old->cache, old->size);
+			note_reuse(old->kind, old->cache, old->size, old->site);
 		else
 			count(LLC_REUSED);
 		err = bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY);

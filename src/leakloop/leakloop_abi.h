@@ -118,5 +118,14 @@ static inline __u64 ll_reuse_key(__u32 kind, __u64 cache, __u64 size)
 	return ((__u64)kind << 56) ^ (kind == LL_CACHE ? cache : kind == LL_PERCPU ? 0 : size);
 }
 
+/* The same counter per call site of the object whose address was handed
+ * out again: a leaked object is never freed, so its own site has none.
+ * Top byte 0xa5 (kernel text) or 0x5a (the page and percpu pseudo-sites):
+ * apart from every ll_reuse_key(). */
+static inline __u64 ll_reuse_site_key(__u64 site)
+{
+	return site ^ 0x5a00000000000000ull;
+}
+
 
 #endif

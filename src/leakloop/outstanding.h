@@ -50,12 +50,6 @@ void ll_out_alloc(struct ll_outstanding *t, const struct ll_ev *e, uint32_t iter
 /* gone (may be NULL) gets the entry the free matched; false when none did. */
 bool ll_out_release(struct ll_outstanding *t, const struct ll_ev *e, uint64_t *c,
 		    struct ll_out_entry *gone);
-/* The same counts per call site of the entry whose address was handed out
- * again (top byte 0xa5 or 0x5a: apart from every ll_reuse_key()). */
-static inline uint64_t ll_reuse_site_key(uint64_t site)
-{
-	return site ^ 0x5a00000000000000ull;
-}
 /* Allocations seen on an outstanding address of this reuse key. */
 uint64_t ll_out_reused(const struct ll_outstanding *t, uint64_t key);
 /* cb for every entry until it returns nonzero; that value, or 0. */
