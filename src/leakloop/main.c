@@ -82,7 +82,8 @@ static void usage(FILE *f)
 		"                          two-pass (default): measure without stacks, then\n"
 		"                          rerun capturing stacks only at growing call sites;\n"
 		"                          all: a stack for every allocation (slower)\n"
-		"      --stack-runs M      runs of the stack pass (default min(N, 100))\n"
+		"      --stack-runs M      runs of the stack pass (default: enough for 20\n"
+		"                          objects of each leak, 10 to min(N, 100))\n"
 		"      --scope workload|system\n"
 		"                          count allocations of the workload's processes\n"
 		"                          (default) or of every task but leakloop\n"
@@ -228,6 +229,7 @@ static int apply_option(int c, const char *arg, struct ll_options *o)
 			return 1;
 		return 0;
 	case O_STACKRUNS:
+		o->stack_runs_set = true;
 		return parse_u32(arg, 1, 100000000, &o->stack_runs) ? 1 : 0;
 	case O_SCOPE:
 		if (strcmp(arg, "system") == 0)
@@ -271,7 +273,7 @@ static int finish_options(struct ll_options *o)
 	}
 	if (o->checkpoints > o->n)
 		o->checkpoints = o->n < 3 ? 3 : o->n;
-	if (!o->stack_runs)
+	if (!o->stack_runs_set)
 		o->stack_runs = o->n < 100 ? o->n : 100;
 	if (o->drain && !o->settle_set)
 		o->settle_s = LL_DRAIN_SETTLE_S;
@@ -428,6 +430,37 @@ static void settle(double seconds);
 /* The stack pass's wait for the frees of its last runs (see below). */
 #define STACK_PASS_SETTLE_S 1.0
 
+/* Objects of each leak the stack pass should see again: the confirmation
+ * (analyze.c) then weighs a count worth judging. */
+#define STACK_PASS_OBJECTS 20.0
+#define STACK_PASS_MIN_RUNS 10
+
+/*
+ * Runs of the stack pass without --stack-runs: enough for every leak of
+ * the measuring pass to show STACK_PASS_OBJECTS objects again (a leak of 5
+ * objects per run needs 10 runs, one of 0.2 per run 100), at least
+ * STACK_PASS_MIN_RUNS and at most the default cap. A slow workload then
+ * pays a tenth of its runs for stacks, not all of them again.
+ */
+static uint32_t stack_pass_runs(const struct ll_run *run)
+{
+	uint32_t cap = run->opt.stack_runs, want = STACK_PASS_MIN_RUNS;
+
+	if (run->opt.stack_runs_set)
+		return cap;
+	for (size_t i = 0; i < run->groups.n; i++) {
+		const struct ll_group *g = &run->groups.v[i];
+		double need;
+
+		if (g->res.cls != LL_LEAK || g->res.fit.slope <= 0)
+			continue;
+		need = ceil(STACK_PASS_OBJECTS / g->res.fit.slope);
+		if (need > want)
+			want = need >= cap ? cap : (uint32_t)need;
+	}
+	return want < cap ? want : cap;
+}
+
 static int stack_pass(struct ll_run *run, const struct ll_backend_ops *ops,
 		      struct ll_backend *b, struct ll_spawner *sp, struct progress *prog)
 {
@@ -456,7 +489,7 @@ static int stack_pass(struct ll_run *run, const struct ll_backend_ops *ops,
 	prog->t0 = now_s();
 	prog->base = 0;
 	prog->on = prog->on && !run->opt.json;
-	if (batch(sp, run, prog, run->opt.stack_runs, run->opt.n + 1, 1, &res))
+	if (batch(sp, run, prog, stack_pass_runs(run), run->opt.n + 1, 1, &res))
 		return -1;
 	if (prog->on)
 		fprintf(stderr, "\r\033[K");

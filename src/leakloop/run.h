@@ -25,7 +25,8 @@ struct ll_options {
 	bool json;
 	bool show_output;		/* workload stdout/stderr kept */
 	bool stacks_all;		/* stack for every allocation, one pass */
-	uint32_t stack_runs;		/* runs of the stack pass (two-pass mode) */
+	uint32_t stack_runs;		/* runs of the stack pass at most (two-pass mode) */
+	bool stack_runs_set;		/* --stack-runs given: exactly that many */
 	struct ll_backend_config backend;
 	struct ll_rules rules;
 	char **argv;			/* the command */
