@@ -440,7 +440,8 @@ static void settle(double seconds);
  * the measuring pass to show STACK_PASS_OBJECTS objects again (a leak of 5
  * objects per run needs 10 runs, one of 0.2 per run 100), at least
  * STACK_PASS_MIN_RUNS and at most the default cap. A slow workload then
- * pays a tenth of its runs for stacks, not all of them again.
+ * pays a fifth of its runs for stacks (one object per run, N = 100), not
+ * all of them again.
  */
 static uint32_t stack_pass_runs(const struct ll_run *run)
 {
