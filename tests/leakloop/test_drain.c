@@ -16,6 +16,26 @@
 
 static const char *leakloop_bin;
 
+/* What a test made on disk, removed by teardown() even when an assertion
+ * (or llt_run's own) ends the test early. */
+static struct {
+	char dir[64], file[96];
+	bool mounted;
+} made;
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (made.file[0])
+		unlink(made.file);
+	if (made.mounted)
+		umount(made.dir);
+	if (made.dir[0])
+		rmdir(made.dir);
+	memset(&made, 0, sizeof(made));
+	return 0;
+}
+
 #define N 200
 
 static json_t *need_json(const struct llres *r)
@@ -125,14 +145,14 @@ static void test_drain_keeps_pinned_files(void **state)
 	if (!llt_need_kernel())
 		skip();
 	assert_non_null(mkdtemp(dir));
-	if (mount("llt-drain", dir, "tmpfs", 0, "size=16m")) {
-		rmdir(dir);
+	snprintf(made.dir, sizeof(made.dir), "%s", dir);
+	if (mount("llt-drain", dir, "tmpfs", 0, "size=16m"))
 		fail_msg("mount tmpfs on %s: %s", dir, strerror(errno));
-	}
+	made.mounted = true;
 	snprintf(cmd, sizeof(cmd), ": > %s/f$$", dir);
 	llt_run(argv, 120, &r);
 	assert_int_equal(umount(dir), 0);
-	assert_int_equal(rmdir(dir), 0);
+	made.mounted = false;
 	j = need_json(&r);
 	assert_int_equal(r.status, 1);
 	assert_string_equal(llt_str(j, "verdict"), "leak");
@@ -156,13 +176,13 @@ static void test_drain_needs_root(void **state)
 		skip();
 	}
 	assert_non_null(mkdtemp(dir));
+	snprintf(made.dir, sizeof(made.dir), "%s", dir);
 	assert_int_equal(chmod(dir, 0755), 0);
 	snprintf(bin, sizeof(bin), "%s/leakloop", dir);
+	snprintf(made.file, sizeof(made.file), "%s", bin);
 	snprintf(cp, sizeof(cp), "cp '%s' '%s' && chmod 755 '%s'", leakloop_bin, bin, bin);
 	assert_int_equal(system(cp), 0);
 	llt_run(argv, 60, &r);
-	unlink(bin);
-	rmdir(dir);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "leakloop: --drain: /proc/sys/vm/drop_caches: Permission denied (needs root)"));
 	/* Nothing ran: the error comes before the loop. */
@@ -175,8 +195,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negative_dentries_undrained),
 		cmocka_unit_test(test_drain_frees_negative_dentries),
-		cmocka_unit_test(test_drain_keeps_pinned_files),
-		cmocka_unit_test(test_drain_needs_root),
+		cmocka_unit_test_teardown(test_drain_keeps_pinned_files, teardown),
+		cmocka_unit_test_teardown(test_drain_needs_root, teardown),
 	};
 
 	if (argc != 2) {
