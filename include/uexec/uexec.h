@@ -186,7 +186,10 @@ struct uexec_image;
  *     but the execve family (uexec_execve() and the others) fails with
  *     EBUSY before preparing, and uexec_start() with threads alive kills
  *     the process (below). The kernel ends the other threads
- *     (de_thread); uexec cannot, and never jumps with them alive. */
+ *     (de_thread); uexec cannot, and never jumps with them alive. A
+ *     thread that has returned or called pthread_exit() and been joined
+ *     is not counted: the check waits (up to 2 s) for one the kernel
+ *     still lists as exiting, as de_thread() waits. */
 int uexec_prepare(const char *path, char *const argv[], char *const envp[],
 		  const struct uexec_options *opt, struct uexec_image **out);
 

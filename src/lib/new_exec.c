@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -251,14 +252,139 @@ void new_exec_begin(const struct new_exec_self *self, const char *comm, int keep
 	prctl(PR_SET_NAME, comm, 0, 0, 0);
 }
 
+/* What the other tasks of this process are doing, from
+ * /proc/self/task/TID/stat: the state (field 3) and the flags (field 9)
+ * follow the last ')', since the command name before it may hold spaces
+ * and parentheses. */
+enum task_kind { TASK_GONE, TASK_EXITING, TASK_LIVE };
+enum { PF_EXITING_FLAG = 0x4 };	/* include/linux/sched.h's PF_EXITING */
+
+static enum task_kind task_kind(int task_dir, const char *tid)
+{
+	char path[32], buf[1024];
+	const char *p;
+	uint64_t flags = 0;
+	size_t len = strlen(tid);
+	ssize_t n;
+	int fd;
+
+	if (len + sizeof("/stat") > sizeof(path))
+		return TASK_LIVE;
+	memcpy(path, tid, len);
+	memcpy(path + len, "/stat", sizeof("/stat"));
+	fd = openat(task_dir, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? TASK_GONE : TASK_LIVE;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 && errno == ESRCH ? TASK_GONE : TASK_LIVE;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return TASK_LIVE;
+	/* A zombie is a thread group leader that called pthread_exit(): it
+	 * stays until the whole group has gone, so waiting is no use (the
+	 * kernel's de_thread() takes over its PID; uexec cannot). */
+	if (p[2] == 'Z')
+		return TASK_LIVE;
+	p += 2;
+	for (int field = 3; field < 9; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return TASK_LIVE;
+		p++;
+	}
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(flags, 10, &flags) || __builtin_add_overflow(flags, (uint64_t)(*p - '0'), &flags))
+			return TASK_LIVE;
+	return flags & PF_EXITING_FLAG ? TASK_EXITING : TASK_LIVE;
+}
+
+/* The other tasks of this process, and the worst of their kinds. Raw
+ * getdents64 on a stack buffer, as close_cloexec_fds(): uexec_start()
+ * asks this past its point of no return. -1 when /proc cannot say. */
+static int others_kind(void)
+{
+	char buf[4096], self[24];
+	long tid = syscall(SYS_gettid), n;
+	int worst = TASK_GONE, len = 0;
+	int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir < 0)
+		return -1;
+	/* The decimal TID, to skip this task's own entry. */
+	for (long t = tid; len < (int)sizeof(self) - 1; t /= 10) {
+		self[len++] = (char)('0' + t % 10);
+		if (t < 10)
+			break;
+	}
+	for (int i = 0; i < len / 2; i++) {
+		char c = self[i];
+
+		self[i] = self[len - 1 - i];
+		self[len - 1 - i] = c;
+	}
+	self[len] = '\0';
+	while (worst != TASK_LIVE && (n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n && worst != TASK_LIVE;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			int k;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9' || !strcmp(d->d_name, self))
+				continue;
+			k = (int)task_kind(dir, d->d_name);
+			if (k > worst)
+				worst = k;
+		}
+	}
+	if (n < 0)
+		worst = -1;
+	close(dir);
+	return worst;
+}
+
+static void pause_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* unshare(CLONE_VM) fails while another task is still on its way out:
+ * an exiting thread wakes pthread_join() (CLONE_CHILD_CLEARTID, in
+ * exit_mm()) before it drops the address space (mmput()) and long before
+ * it leaves the thread group (release_task()), and check_unshare_flags()
+ * looks at all three. A caller that joined its threads is alone in every
+ * sense it can observe, so such a thread is waited for, as de_thread()
+ * waits for the threads it has ended; up to EXITING_WAIT_US, in case one
+ * is stuck in an uninterruptible sleep. With no other task listed, the
+ * last steps of one that just left (its sighand reference is dropped
+ * just after it is unlisted) get a few short retries before the answer
+ * is that another process shares the address space. */
+enum { EXITING_WAIT_US = 2000000, RETRY_US = 100, GONE_RETRIES = 3 };
+
 enum new_exec_share new_exec_sharing(void)
 {
 	struct new_exec_self self;
-	int err;
+	int err, gone_tries = 0;
 
-	if (unshare(CLONE_VM) == 0)
-		return NEW_EXEC_ALONE;
-	err = errno;
+	for (long waited = 0;; waited += RETRY_US) {
+		int kind;
+
+		if (unshare(CLONE_VM) == 0)
+			return NEW_EXEC_ALONE;
+		err = errno;
+		if (err != EINVAL)
+			break;
+		kind = others_kind();
+		if (kind == TASK_LIVE || kind < 0 || waited >= EXITING_WAIT_US)
+			break;
+		if (kind == TASK_GONE && ++gone_tries > GONE_RETRIES)
+			return NEW_EXEC_SHARED_VM;
+		pause_us(RETRY_US);
+	}
 	new_exec_self_read(&self);
 	if (self.threads > 1)
 		return NEW_EXEC_THREADS;
